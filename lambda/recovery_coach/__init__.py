@@ -1,0 +1,1 @@
+"""Spine Recovery: an Alexa skill for people recovering at home from kyphoplasty."""

@@ -1,0 +1,139 @@
+"""Daily pain check-ins: validation, comparison, warnings and weekly trends. Plain values only."""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from statistics import mean
+
+MIN_SCORE, MAX_SCORE = 0, 10
+# A least-squares slope (points per day) beyond this counts as a trend.
+TREND_SLOPE = 0.25
+
+
+@dataclass(frozen=True)
+class Checkin:
+    day: date
+    score: int
+    took_meds: bool | None = None
+    history: tuple[dict[str, object], ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    high_score: int = 7
+    rise: int = 2
+    relief_days: int = 2
+
+
+def parse_score(value: str | None) -> int | None:
+    """A whole number 0–10 as Alexa's AMAZON.NUMBER gives it, else None ("?", 11, -2, 7.5, "banana")."""
+    if value is None or not re.fullmatch(r"\s*-?\d+\s*", value):
+        return None
+    score = int(value)
+    return score if MIN_SCORE <= score <= MAX_SCORE else None
+
+
+def previous(checkins: Sequence[Checkin], day: date) -> Checkin | None:
+    """The latest check-in before `day`."""
+    earlier = [c for c in checkins if c.day < day]
+    return max(earlier, key=lambda c: c.day) if earlier else None
+
+
+def on(checkins: Sequence[Checkin], day: date) -> Checkin | None:
+    return next((c for c in checkins if c.day == day), None)
+
+
+def days_since(procedure: date | None, day: date) -> int | None:
+    """Day 0 is the procedure day itself."""
+    if procedure is None or procedure > day:
+        return None
+    return (day - procedure).days
+
+
+@dataclass(frozen=True)
+class Warning:
+    reasons: tuple[str, ...]  # "high", "rise", "not_easing"
+
+    def __bool__(self) -> bool:
+        return bool(self.reasons)
+
+
+def assess(score: int, day: date, history: Sequence[Checkin], procedure: date | None, limits: Thresholds) -> Warning:
+    """Why a check-in is worrying, if it is. `history` holds the user's other check-ins."""
+    reasons: list[str] = []
+    if score >= limits.high_score:
+        reasons.append("high")
+    before = previous(history, day)
+    if before is not None and score - before.score >= limits.rise:
+        reasons.append("rise")
+    since = days_since(procedure, day)
+    if since is not None and since > limits.relief_days and score > 0:
+        baseline = [c for c in history if procedure is not None and procedure <= c.day < day]
+        if baseline and score >= min(baseline, key=lambda c: c.day).score:
+            reasons.append("not_easing")
+    return Warning(tuple(reasons))
+
+
+def procedure_day(said: date, today: date) -> date | None:
+    """Alexa resolves "November 20" to the next one; a procedure is in the past."""
+    if said > today:
+        try:
+            said = said.replace(year=said.year - 1)
+        except ValueError:  # 29 February
+            said = said - timedelta(days=365)
+    if said > today or (today - said).days > 366:
+        return None
+    return said
+
+
+@dataclass(frozen=True)
+class Summary:
+    start: date
+    end: date
+    latest: Checkin | None
+    average: float | None
+    best: Checkin | None
+    worst: Checkin | None
+    trend: str  # "easing", "rising", "steady", "unknown"
+    missed: tuple[date, ...]
+    worrying: tuple[Checkin, ...]
+
+    @property
+    def logged(self) -> int:
+        return (self.end - self.start).days + 1 - len(self.missed)
+
+
+def slope(points: Sequence[tuple[float, float]]) -> float:
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    mx, my = mean(xs), mean(ys)
+    den = sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in points) / den if den else 0.0
+
+
+def summarize(checkins: Sequence[Checkin], end: date, days: int, procedure: date | None, limits: Thresholds) -> Summary:
+    """The last `days` local days up to `end`, today included."""
+    start = end - timedelta(days=days - 1)
+    window = sorted((c for c in checkins if start <= c.day <= end), key=lambda c: c.day)
+    logged_days = {c.day for c in window}
+    missed = tuple(start + timedelta(n) for n in range(days) if start + timedelta(n) not in logged_days)
+    if not window:
+        return Summary(start, end, None, None, None, None, "unknown", missed, ())
+    if len(window) >= 2:
+        s = slope([((c.day - start).days, c.score) for c in window])
+        trend = "easing" if s <= -TREND_SLOPE else "rising" if s >= TREND_SLOPE else "steady"
+    else:
+        trend = "unknown"
+    worrying = tuple(c for c in window if assess(c.score, c.day, checkins, procedure, limits))
+    return Summary(
+        start=start,
+        end=end,
+        latest=window[-1],
+        average=round(mean(c.score for c in window), 1),
+        best=min(window, key=lambda c: (c.score, -c.day.toordinal())),
+        worst=max(window, key=lambda c: (c.score, c.day.toordinal())),
+        trend=trend,
+        missed=missed,
+        worrying=worrying,
+    )

@@ -1,0 +1,72 @@
+"""Configuration, read from the environment in one place."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _data_home(env: Mapping[str, str]) -> Path:
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "recovery-coach"
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    return float(raw) if raw else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the skill can be configured with. Build it with `from_env`."""
+
+    skill_id: str | None = None
+    table_name: str | None = None
+    dynamodb_endpoint: str | None = None
+    sqlite_path: Path = Path("recovery.sqlite3")
+    clinic_file: Path | None = None
+    default_timezone: str = "America/Chicago"
+    retention_days: int = 365
+    # Check-in warnings (issue: thresholds live in configuration).
+    warn_score: int = 7
+    warn_rise: int = 2
+    relief_days: int = 2
+    # Alexa Settings API: a slow answer must not cost the user a save.
+    settings_api_timeout: float = 1.0
+    # DynamoDB: bounded retries, well inside Alexa's 8 s.
+    dynamodb_attempts: int = 3
+    dynamodb_timeout: float = 1.0
+    dynamodb_deadline: float = 3.0
+    log_level: str = "INFO"
+
+    @property
+    def uses_dynamodb(self) -> bool:
+        return bool(self.table_name or self.dynamodb_endpoint)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        clinic = env.get("CLINIC_FILE", "").strip()
+        return cls(
+            skill_id=env.get("SKILL_ID", "").strip() or None,
+            table_name=env.get("TABLE_NAME", "").strip() or None,
+            dynamodb_endpoint=env.get("DYNAMODB_ENDPOINT", "").strip() or None,
+            sqlite_path=Path(env.get("RECOVERY_COACH_DB", "").strip() or _data_home(env) / "recovery.sqlite3"),
+            clinic_file=Path(clinic) if clinic else None,
+            default_timezone=env.get("DEFAULT_TIMEZONE", "").strip() or cls.default_timezone,
+            retention_days=_int(env, "RETENTION_DAYS", cls.retention_days),
+            warn_score=_int(env, "WARN_SCORE", cls.warn_score),
+            warn_rise=_int(env, "WARN_RISE", cls.warn_rise),
+            relief_days=_int(env, "RELIEF_DAYS", cls.relief_days),
+            settings_api_timeout=_float(env, "SETTINGS_API_TIMEOUT", cls.settings_api_timeout),
+            dynamodb_attempts=_int(env, "DYNAMODB_ATTEMPTS", cls.dynamodb_attempts),
+            dynamodb_timeout=_float(env, "DYNAMODB_TIMEOUT", cls.dynamodb_timeout),
+            dynamodb_deadline=_float(env, "DYNAMODB_DEADLINE", cls.dynamodb_deadline),
+            log_level=env.get("LOG_LEVEL", "").strip().upper() or cls.log_level,
+        )

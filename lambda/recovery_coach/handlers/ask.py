@@ -1,0 +1,85 @@
+"""Questions about recovery, and symptoms the user describes."""
+from __future__ import annotations
+
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_intent_name
+from ask_sdk_model import Response
+
+from recovery_coach.handlers.base import Turn
+from recovery_coach.handlers.forms import with_form
+
+MORE = "more"
+QUESTION_INTENTS = ("AskQuestionIntent", "AskWhenIntent", "AskHowLongIntent")
+
+
+def urgent_reply(t: Turn) -> Response:
+    """A red flag was heard: the warning (added by reply) and nothing to distract from it."""
+    return t.reply(t.t("symptom.flagged"), end=True)
+
+
+class AskQuestionHandler(AbstractRequestHandler):
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return any(is_intent_name(name)(handler_input) for name in QUESTION_INTENTS)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        t = Turn.of(handler_input)
+        if t.red_flag:
+            return urgent_reply(t)
+        question = t.slot("question")
+        if not question:
+            return t.reply(t.t("ask.empty"), ask=t.t("ask.empty.ask"))
+        asked = with_form(handler_input.request_envelope.request.intent.name, question)
+        topic = t.content.knowledge.match(asked).topic
+        if topic is None:
+            return t.reply(
+                t.t("ask.not_covered"),
+                ask=t.t("ask.next"),
+                card=(t.t("skill.name"), t.t("ask.not_covered.card")),
+            )
+        if topic.more:
+            return t.reply(
+                topic.speech,
+                ask=t.t("ask.more_offer"),
+                card=(topic.title, topic.speech),
+                pending={"q": MORE, "topic": topic.id},
+            )
+        return t.reply(topic.speech, ask=t.t("ask.next"), card=(topic.title, topic.speech))
+
+
+class ReportSymptomHandler(AbstractRequestHandler):
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("ReportSymptomIntent")(handler_input) or is_intent_name("ReportInabilityIntent")(
+            handler_input
+        )
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        t = Turn.of(handler_input)
+        if t.red_flag:
+            return urgent_reply(t)
+        return t.reply(t.t("symptom.unclear"), ask=t.t("ask.next"))
+
+
+class YesMoreHandler(AbstractRequestHandler):
+    """"Want to hear more?" — yes."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("AMAZON.YesIntent")(handler_input) and Turn.of(handler_input).pending.get("q") == MORE
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        t = Turn.of(handler_input)
+        topic = t.content.knowledge.topics.get(t.pending.get("topic", ""))
+        if topic is None or not topic.more:
+            return t.reply(ask=t.t("ask.next"))
+        return t.reply(topic.more, ask=t.t("ask.next"), card=(topic.title, topic.more))
+
+
+class NoMoreHandler(AbstractRequestHandler):
+    """"Want to hear more?" — no."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("AMAZON.NoIntent")(handler_input) and Turn.of(handler_input).pending.get("q") == MORE
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        t = Turn.of(handler_input)
+        return t.reply(t.t("ok"), ask=t.t("ask.next"))

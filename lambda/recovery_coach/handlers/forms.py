@@ -1,0 +1,15 @@
+"""Alexa passes only a carrier phrase's slot, not the phrase. Some carriers carry meaning
+("how long" vs "when", "I can't …"): the intent tells us which, and this puts the words back
+before the text is matched or screened."""
+from __future__ import annotations
+
+SPOKEN_FORM = {
+    "AskWhenIntent": "when",
+    "AskHowLongIntent": "how long",
+    "ReportInabilityIntent": "I can't",
+}
+
+
+def with_form(intent: str, said: str) -> str:
+    form = SPOKEN_FORM.get(intent, "")
+    return f"{form} {said}".strip()

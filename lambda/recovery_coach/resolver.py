@@ -1,0 +1,149 @@
+"""Text to intent and slots, from the generated interaction model (a stand-in for Alexa's NLU).
+
+It reads skill-package/interactionModels/custom/<locale>.json — the same file the
+ASK CLI deploys — so a phrase works locally only if the deployed model has it.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+MODELS = ROOT / "skill-package" / "interactionModels" / "custom"
+
+# Alexa's own phrases for built-in intents (the model may add more of its own).
+BUILTIN_PHRASES: dict[str, list[str]] = {
+    "AMAZON.StopIntent": ["stop", "exit", "quit", "off", "shut up", "be quiet", "that's all", "i'm done", "enough", "goodbye", "bye"],
+    "AMAZON.CancelIntent": ["cancel", "never mind", "nevermind", "forget it", "cancel that"],
+    "AMAZON.HelpIntent": ["help", "help me", "what can you do", "what can i say", "i need help"],
+    "AMAZON.YesIntent": ["yes", "yeah", "yep", "yup", "sure", "yes please", "ok", "okay", "please do", "correct", "go ahead", "of course", "i did"],
+    "AMAZON.NoIntent": ["no", "nope", "no thanks", "no thank you", "nah", "not now", "no i didn't", "i didn't", "no i did not"],
+    "AMAZON.RepeatIntent": ["repeat", "repeat that", "what did you say", "come again", "pardon", "say it again", "again"],
+    "AMAZON.NavigateHomeIntent": ["go home", "home", "main menu", "start over"],
+}
+
+NUMBER_WORDS = {
+    "zero": 0, "oh": 0, "none": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+}
+
+INVOCATION_PREFIX = re.compile(r"^(?:alexa\s+)?(?:ask|tell|open|launch|start|use)\s+{name}\b\s*(?:to\s+)?")
+
+
+def normalize(text: str) -> str:
+    text = text.lower().replace("’", "'")
+    text = re.sub(r"[^\w\s'.-]", " ", text)
+    text = re.sub(r"(?<!\d)[.-]|[.-](?!\d)", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def spoken_number(words: str) -> str:
+    """How Alexa fills AMAZON.NUMBER: digits for a whole number it heard, else '?'."""
+    words = words.strip()
+    if re.fullmatch(r"-?\d+", words):
+        return str(int(words))
+    total, seen = 0, False
+    for word in words.replace("-", " ").split():
+        if word == "and":
+            continue
+        if word in ("minus", "negative") and not seen:
+            return "?"
+        if word not in NUMBER_WORDS:
+            return "?"
+        total += NUMBER_WORDS[word]
+        seen = True
+    return str(total) if seen else "?"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    kind: str  # "launch" or "intent"
+    intent: str | None = None
+    slots: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Sample:
+    intent: str
+    pattern: re.Pattern[str]
+    slot_types: dict[str, str]
+    rank: tuple[int, int]
+
+
+class Resolver:
+    def __init__(self, model: dict[str, Any]) -> None:
+        lm = model["interactionModel"]["languageModel"]
+        self.invocation = lm["invocationName"]
+        self.types = {t["name"]: t["values"] for t in lm.get("types", [])}
+        self.samples: list[_Sample] = []
+        for intent in lm["intents"]:
+            slot_types = {s["name"]: s["type"] for s in intent.get("slots", [])}
+            phrases = list(intent.get("samples", [])) + BUILTIN_PHRASES.get(intent["name"], [])
+            for phrase in phrases:
+                self.samples.append(self._compile(intent["name"], phrase, slot_types))
+        self.samples.sort(key=lambda s: s.rank, reverse=True)
+        self._prefix = re.compile(INVOCATION_PREFIX.pattern.format(name=re.escape(self.invocation)))
+        self._bare = re.compile(rf"^(?:alexa\s+)?(?:ask|tell|open|launch|start|use)\s+{re.escape(self.invocation)}$")
+
+    def _slot_pattern(self, name: str, type_name: str) -> str:
+        if type_name in self.types:
+            words = [v["name"]["value"] for v in self.types[type_name]]
+            words += [syn for v in self.types[type_name] for syn in v["name"].get("synonyms", [])]
+            alternatives = "|".join(re.escape(normalize(w)) for w in sorted(words, key=len, reverse=True))
+            return rf"(?P<{name}>{alternatives}|.+?)"
+        return rf"(?P<{name}>.+?)"
+
+    def _compile(self, intent: str, phrase: str, slot_types: dict[str, str]) -> _Sample:
+        pieces, literal_words, open_ended = [], 0, False
+        for token in phrase.split():
+            if token.startswith("{") and token.endswith("}"):
+                name = token[1:-1]
+                pieces.append(self._slot_pattern(name, slot_types[name]))
+                open_ended = open_ended or slot_types[name] == "AMAZON.SearchQuery"
+            else:
+                words = normalize(token).split()
+                literal_words += len(words)
+                pieces.extend(re.escape(w) for w in words)
+        # Prefer exact phrasings over free-form carriers, then the most specific wording.
+        rank = (0 if open_ended else 1, literal_words)
+        return _Sample(intent, re.compile("^" + r"\s+".join(pieces) + "$"), slot_types, rank)
+
+    def _slot(self, name: str, type_name: str, said: str) -> dict[str, Any]:
+        from recovery_coach.envelope import slot_json
+
+        if type_name == "AMAZON.NUMBER":
+            return slot_json(name, spoken_number(said))
+        if type_name in self.types:
+            for value in self.types[type_name]:
+                names = [value["name"]["value"], *value["name"].get("synonyms", [])]
+                if said in {normalize(n) for n in names}:
+                    return slot_json(name, said, (value["id"], value["name"]["value"]), type_name)
+            return slot_json(name, said, None, type_name)
+        return slot_json(name, said)
+
+    def resolve(self, text: str) -> Resolution:
+        said = normalize(text)
+        if not said or self._bare.match(said):
+            return Resolution("launch")
+        said = self._prefix.sub("", said).strip() or said
+        for sample in self.samples:
+            m = sample.pattern.match(said)
+            if m:
+                slots = {n: self._slot(n, t, m.group(n)) if m.groupdict().get(n) else {"name": n, "confirmationStatus": "NONE"}
+                         for n, t in sample.slot_types.items()}
+                return Resolution("intent", sample.intent, slots)
+        return Resolution("intent", "AMAZON.FallbackIntent", {})
+
+
+@functools.cache
+def load_resolver(locale: str = "en-US") -> Resolver:
+    path = MODELS / f"{locale}.json"
+    if not path.exists():
+        raise FileNotFoundError(f"no interaction model for {locale}: {path} (run: make models)")
+    return Resolver(json.loads(path.read_text(encoding="utf-8")))

@@ -1,0 +1,53 @@
+"""Builds the one skill object every entry point calls (Lambda, webhook, local CLI)."""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from ask_sdk_core.skill import CustomSkill
+from ask_sdk_core.skill_builder import SkillBuilder
+from ask_sdk_model import RequestEnvelope
+
+from recovery_coach.config import Settings
+from recovery_coach.handlers import HANDLERS
+from recovery_coach.handlers.errors import CatchAllExceptionHandler
+from recovery_coach.interceptors import ContextInterceptor, LogInterceptor, SafetyScreenInterceptor
+from recovery_coach.services import Services, build_store
+
+
+def build_skill(services: Services) -> CustomSkill:
+    logging.getLogger("recovery_coach").setLevel(services.settings.log_level)
+    sb = SkillBuilder()
+    sb.skill_id = services.settings.skill_id
+    for handler in HANDLERS:
+        sb.add_request_handler(handler())
+    sb.add_exception_handler(CatchAllExceptionHandler())
+    sb.add_global_request_interceptor(ContextInterceptor(services))
+    sb.add_global_request_interceptor(SafetyScreenInterceptor())
+    sb.add_global_response_interceptor(LogInterceptor())
+    return sb.create()
+
+
+_skill: CustomSkill | None = None
+
+
+def install(services: Services) -> CustomSkill:
+    """Use these services for every later request (tests, the webhook, the CLI)."""
+    global _skill
+    _skill = build_skill(services)
+    return _skill
+
+
+def default_skill() -> CustomSkill:
+    if _skill is None:
+        settings = Settings.from_env()
+        install(Services(settings=settings, store=build_store(settings)))
+    assert _skill is not None
+    return _skill
+
+
+def handle_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    skill = default_skill()
+    envelope = skill.serializer.deserialize(payload=json.dumps(event), obj_type=RequestEnvelope)
+    return skill.serializer.serialize(skill.invoke(request_envelope=envelope, context=context))

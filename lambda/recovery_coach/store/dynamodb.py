@@ -1,0 +1,252 @@
+"""The production store: one DynamoDB table (defined in template.yaml), one item per record.
+
+Item layout (pk, sk):
+  USER#<user key>   PROFILE                 disclaimer_heard, procedure_date
+  USER#<user key>   CHECKIN#<YYYY-MM-DD>    score, took_meds, history [{score, at}], version, updated_at
+Every item carries `expires_at` (epoch seconds) for the table's TTL. Check-ins are
+separate items so no item grows toward DynamoDB's 400 KB limit, and a date range is
+one Query. A user's profile and recent check-ins come back in that same Query,
+because "CHECKIN#…" < "PROFILE".
+"""
+from __future__ import annotations
+
+import random
+import time
+from datetime import date, datetime
+from typing import Any
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+
+from recovery_coach.checkins import Checkin
+from recovery_coach.records import Profile, UserRecord
+from recovery_coach.store import StoreUnavailable
+
+PROFILE = "PROFILE"
+CHECKIN = "CHECKIN#"
+RETRYABLE_CODES = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+}
+RETRYABLE_ERRORS = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)
+CONFLICT_ATTEMPTS = 5
+
+
+def _pk(user: str) -> dict[str, str]:
+    return {"S": f"USER#{user}"}
+
+
+def _day_key(day: date) -> dict[str, str]:
+    return {"S": f"{CHECKIN}{day.isoformat()}"}
+
+
+def _conditional_failed(e: ClientError) -> bool:
+    return e.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+class DynamoStore:
+    """`client` is a boto3 DynamoDB client built once per container (botocore's own retries off:
+    this class retries throttling and connection faults itself, within `deadline` seconds)."""
+
+    def __init__(
+        self,
+        client: Any,
+        table: str,
+        retention_days: int = 365,
+        attempts: int = 3,
+        deadline: float = 3.0,
+        sleep: Any = time.sleep,
+    ) -> None:
+        self.client = client
+        self.table = table
+        self.retention_seconds = retention_days * 86400
+        self.attempts = max(1, attempts)
+        self.deadline = deadline
+        self.sleep = sleep
+
+    # --- one call, bounded retries ---------------------------------------------
+    def _call(self, op: str, **kwargs: Any) -> dict[str, Any]:
+        started = time.monotonic()
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return getattr(self.client, op)(TableName=self.table, **kwargs)
+            except ClientError as e:
+                if _conditional_failed(e):
+                    raise
+                if e.response.get("Error", {}).get("Code") not in RETRYABLE_CODES:
+                    raise StoreUnavailable(e.response.get("Error", {}).get("Code", "ClientError")) from e
+                error: Exception = e
+            except RETRYABLE_ERRORS as e:
+                error = e
+            except BotoCoreError as e:
+                raise StoreUnavailable(type(e).__name__) from e
+            pause = min(0.05 * 2**attempt, 0.5) * random.uniform(0.5, 1.0)
+            if attempt == self.attempts or time.monotonic() - started + pause >= self.deadline:
+                break
+            self.sleep(pause)
+        raise StoreUnavailable(type(error).__name__) from error
+
+    def _expires(self, now: float | None = None) -> dict[str, str]:
+        return {"N": str(int(now if now is not None else time.time()) + self.retention_seconds)}
+
+    # --- reads -------------------------------------------------------------------
+    def load(self, user: str, since: date | None = None) -> UserRecord:
+        if since is None:
+            item = self._call("get_item", Key={"pk": _pk(user), "sk": {"S": PROFILE}}).get("Item")
+            return UserRecord(profile=_profile(item))
+        items: list[dict[str, Any]] = []
+        start: dict[str, Any] | None = None
+        while True:
+            page = self._call(
+                "query",
+                KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
+                ExpressionAttributeValues={":pk": _pk(user), ":from": _day_key(since), ":to": {"S": PROFILE}},
+                **({"ExclusiveStartKey": start} if start else {}),
+            )
+            items.extend(page.get("Items", []))
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+        profile = next((i for i in items if i["sk"]["S"] == PROFILE), None)
+        checkins = tuple(_checkin(i) for i in items if i["sk"]["S"].startswith(CHECKIN))
+        return UserRecord(profile=_profile(profile), checkins=checkins)
+
+    # --- writes ------------------------------------------------------------------
+    def save_checkin(self, user: str, day: date, score: int, at: datetime) -> Checkin:
+        key = {"pk": _pk(user), "sk": _day_key(day)}
+        stamp = {"S": at.isoformat()}
+        for _ in range(CONFLICT_ATTEMPTS):
+            try:
+                self._call(
+                    "put_item",
+                    Item={
+                        **key,
+                        "score": {"N": str(score)},
+                        "history": {"L": []},
+                        "version": {"N": "1"},
+                        "updated_at": stamp,
+                        "expires_at": self._expires(at.timestamp()),
+                    },
+                    ConditionExpression="attribute_not_exists(pk)",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+                return Checkin(day, score)
+            except ClientError as e:
+                if not _conditional_failed(e):
+                    raise
+                old = e.response.get("Item") or self._call("get_item", Key=key, ConsistentRead=True).get("Item")
+            if not old:
+                continue  # deleted in between: try the insert again
+            replaced = {"M": {"score": old["score"], "at": old.get("updated_at", stamp)}}
+            try:
+                result = self._call(
+                    "update_item",
+                    Key=key,
+                    UpdateExpression=(
+                        "SET score = :score, history = list_append(if_not_exists(history, :empty), :old), "
+                        "version = :next, updated_at = :at, expires_at = :exp"
+                    ),
+                    ConditionExpression="version = :version",
+                    ExpressionAttributeValues={
+                        ":score": {"N": str(score)},
+                        ":empty": {"L": []},
+                        ":old": {"L": [replaced]},
+                        ":version": old["version"],
+                        ":next": {"N": str(int(old["version"]["N"]) + 1)},
+                        ":at": stamp,
+                        ":exp": self._expires(at.timestamp()),
+                    },
+                    ReturnValues="ALL_NEW",
+                )
+                return _checkin(result["Attributes"])
+            except ClientError as e:
+                if not _conditional_failed(e):
+                    raise
+        raise StoreUnavailable("ConditionalCheckFailedException")
+
+    def set_medication(self, user: str, day: date, took: bool) -> bool:
+        try:
+            self._call(
+                "update_item",
+                Key={"pk": _pk(user), "sk": _day_key(day)},
+                UpdateExpression="SET took_meds = :took",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":took": {"BOOL": took}},
+            )
+            return True
+        except ClientError as e:
+            if _conditional_failed(e):
+                return False
+            raise
+
+    def save_profile(self, user: str, profile: Profile) -> None:
+        item: dict[str, Any] = {
+            "pk": _pk(user),
+            "sk": {"S": PROFILE},
+            "disclaimer_heard": {"BOOL": profile.disclaimer_heard},
+            "expires_at": self._expires(),
+        }
+        if profile.procedure_date:
+            item["procedure_date"] = {"S": profile.procedure_date.isoformat()}
+        self._call("put_item", Item=item)
+
+    def delete_user(self, user: str) -> int:
+        keys: list[dict[str, Any]] = []
+        start: dict[str, Any] | None = None
+        while True:
+            page = self._call(
+                "query",
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": _pk(user)},
+                ProjectionExpression="pk, sk",
+                **({"ExclusiveStartKey": start} if start else {}),
+            )
+            keys.extend(page.get("Items", []))
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+        for i in range(0, len(keys), 25):
+            pending = [{"DeleteRequest": {"Key": k}} for k in keys[i : i + 25]]
+            for _ in range(self.attempts):
+                out = self._batch_write(pending)
+                pending = out.get("UnprocessedItems", {}).get(self.table, [])
+                if not pending:
+                    break
+            if pending:
+                raise StoreUnavailable("UnprocessedItems")
+        return len(keys)
+
+    def _batch_write(self, requests: list[dict[str, Any]]) -> dict[str, Any]:
+        # batch_write_item names the table inside RequestItems, not as TableName.
+        try:
+            return self.client.batch_write_item(RequestItems={self.table: requests})
+        except (BotoCoreError, ClientError) as e:
+            raise StoreUnavailable(type(e).__name__) from e
+
+
+def _profile(item: dict[str, Any] | None) -> Profile:
+    if not item:
+        return Profile()
+    return Profile.from_dict(
+        {
+            "disclaimer_heard": item.get("disclaimer_heard", {}).get("BOOL", False),
+            "procedure_date": item.get("procedure_date", {}).get("S"),
+        }
+    )
+
+
+def _checkin(item: dict[str, Any]) -> Checkin:
+    took = item.get("took_meds", {}).get("BOOL")
+    history = tuple(
+        {"score": int(h["M"]["score"]["N"]), "at": h["M"].get("at", {}).get("S")} for h in item.get("history", {}).get("L", [])
+    )
+    return Checkin(date.fromisoformat(item["sk"]["S"][len(CHECKIN) :]), int(item["score"]["N"]), took, history)

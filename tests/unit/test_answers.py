@@ -1,0 +1,411 @@
+"""The recovery knowledge: question matching, red-flag screening and content rules.
+
+Scores tests/data/question_set.yaml against content/en/knowledge.json and
+requires 100%. Also checks the content itself: short answers, every article
+fact covered, placeholders resolved, nothing copied verbatim from the article,
+and another clinic's details load in place of ours.
+"""
+from __future__ import annotations
+
+import json
+import re
+import string
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from recovery_coach.answers import Knowledge, Match, Topic, normalize, parse_knowledge, tokens
+
+ROOT = Path(__file__).resolve().parents[2]
+KNOWLEDGE = ROOT / "lambda" / "recovery_coach" / "content" / "en" / "knowledge.json"
+QUESTIONS = ROOT / "tests" / "data" / "question_set.yaml"
+ARTICLE = Path("/work/shared/seeds/000_2a303999dd4f7a88.txt")
+
+FIELDS = {
+    "clinic_name": "Interventional Pain Center",
+    "doctor": "Dr. James Stephens",
+    "doctor_short": "Dr. Stephens",
+    "phone": "405-759-8407",
+}
+OTHER_CLINIC = {
+    "clinic_name": "Lakeside Spine Clinic",
+    "doctor": "Dr. Maria Alvarez",
+    "doctor_short": "Dr. Alvarez",
+    "phone": "555-010-2030",
+}
+
+# The voice model's AMAZON.SearchQuery carriers ("{question}" is the slot).
+CARRIERS = [
+    "can I", "when can I", "is it okay to", "is it ok to", "is it safe to", "how long",
+    "how long will", "how long does", "what about", "what is", "what's", "what are",
+    "tell me about", "how do I", "do I need", "should I", "will I", "when will", "why", "who",
+    "how", "how many", "how often", "does", "is", "are", "am I", "explain",
+]
+STATEMENT_STARTS = [
+    "I have", "I've got", "I feel", "I'm", "I am", "my", "I can't", "there's", "I noticed",
+    "I'm having",
+]
+
+# Every fact the article gives on the required topics: each entry lists
+# alternatives, at least one of which must appear in some topic's speech or more.
+ARTICLE_FACTS = {
+    "pain relief": [["right away"], ["anesthetic wears off"], ["two days"]],
+    "activity": [["plenty of rest"], ["strenuous"], ["clears you", "until cleared"],
+                 ["return to normal activities", "back into normal activities"],
+                 ["aftercare instructions"]],
+    "lifting": [["lift"]],
+    "driving": [["few days"], ["few weeks"], ["how you respond"], ["pain medication"],
+                ["overall health"]],
+    "medicines": [["prescribed"], ["as directed"]],
+    "follow-up": [["follow-up"], ["healing well"], ["no complications"]],
+    "therapy": [["physical therapy"], ["pain management"], ["new compression fractures"]],
+    "procedure": [["minimally invasive"], ["collapsed vertebra"], ["restore"], ["height"],
+                  ["stabilize"], ["eliminate the pain"], ["density"]],
+    "duration": [["one to two hours"], ["each level", "each treated level"]],
+    "anesthesia": [["local anesthesia"], ["light sedation"], ["comfortable"]],
+    "same day": [["outpatient"], ["same day"]],
+    "positioning": [["face down"], ["padded table"], ["steriliz"]],
+    "incision": [["small incision"], ["tube"], ["pedicle"]],
+    "balloon": [["balloon"], ["inflated"], ["cavity"], ["natural height"], ["removed", "taken out"]],
+    "cement": [["cement-like"], ["pmma"], ["polymethylmethacrylate"], ["hardens quickly"],
+               ["stabilizes the bone"]],
+    "fluoroscopy": [["fluoroscopy"], ["guid"]],
+    "observation": [["hour or two"], ["complications"], ["free to go home"]],
+    "osteoporosis": [["thins the bones"], ["faster than"], ["brittle"], ["strong sneeze"],
+                     ["minor bump"], ["porous bone"], ["honeycomb"], ["holes are much"],
+                     ["silent"], ["no symptoms"], ["first sign"], ["54 million"],
+                     ["estrogen"], ["testosterone"], ["with age"]],
+    "bone medicines": [["restore bone mass"], ["osteopenia"]],
+    "compression fractures": [["compression fracture"], ["collapsed"], ["stooped"],
+                              ["height"], ["very painful"], ["daily tasks"], ["mobility"],
+                              ["one or more vertebrae"]],
+    "dxa": [["dxa"], ["dexa"], ["bone density"], ["hip"], ["femur"], ["spine"],
+            ["at risk for osteoporosis"]],
+    "risk": [["women after menopause", "postmenopausal"], ["men over 50"],
+             ["small, white, postmenopausal women of european descent"]],
+    "office": [["interventional pain center"], ["stephens"], ["405-759-8407"]],
+}
+
+BIG_WORDS = 8  # no run of this many article words may appear verbatim in our text
+
+
+# --------------------------------------------------------------------------
+# fixtures and helpers
+# --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def raw() -> dict:
+    return json.loads(KNOWLEDGE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def kb(raw: dict) -> Knowledge:
+    return parse_knowledge(raw, FIELDS)
+
+
+@pytest.fixture(scope="module")
+def qs() -> dict:
+    return yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
+
+
+def slot_of(question: str) -> tuple[str, str]:
+    """(carrier, free part) using the longest carrier the question starts with."""
+    low = question.lower()
+    best = ""
+    for carrier in CARRIERS:
+        c = carrier.lower()
+        if (low == c or low.startswith(c + " ")) and len(c) > len(best):
+            best = c
+    assert best, f"{question!r} starts with no carrier phrase"
+    return best, question[len(best):].strip()
+
+
+def forms(question: str) -> list[str]:
+    """Every way the handler may pass a question to match()."""
+    carrier, free = slot_of(question)
+    out = [question, free]
+    for prefix in ("when", "how long"):  # the handler prefixes the intent's form
+        if carrier.startswith(prefix):
+            out.append(f"{prefix} {free}")
+    return [f for f in out if f]
+
+
+def answer_text(topic: Topic, where: str) -> str:
+    return (topic.more or "") if where == "more" else topic.speech
+
+
+def all_text(topic: Topic) -> str:
+    return f"{topic.speech} {topic.more or ''}"
+
+
+def words(text: str) -> list[str]:
+    return normalize(text).split()
+
+
+def ngrams(ws: list[str], n: int) -> set[tuple[str, ...]]:
+    return {tuple(ws[i:i + n]) for i in range(len(ws) - n + 1)}
+
+
+# --------------------------------------------------------------------------
+# the scored question set
+# --------------------------------------------------------------------------
+def test_question_set_meets_minimums(qs: dict) -> None:
+    assert len(qs["answered"]) >= 40
+    assert len(qs["not_covered"]) >= 10
+    assert len(qs["red_flags"]) >= 6
+    questions = [item["q"] for item in qs["answered"]]
+    for required in ("when can I drive again", "can I lift my grandson",
+                     "when will the pain get better", "do I need a follow-up"):
+        assert required in questions
+    assert "can I go swimming" in qs["not_covered"]
+    for required in ("my legs are numb and weak",):
+        assert required in qs["red_flags"]
+
+
+def test_questions_are_phrased_like_patients(qs: dict) -> None:
+    for item in qs["answered"]:
+        slot_of(item["q"])
+    for q in qs["not_covered"]:
+        slot_of(q)
+    for s in qs["red_flags"]:
+        assert any(s.lower().startswith(p.lower() + " ") for p in STATEMENT_STARTS), s
+
+
+def test_not_covered_spans_required_subjects(qs: dict) -> None:
+    text = " ".join(qs["not_covered"]).lower()
+    for subject in ("shower", "swim", "fly", "diet", "alcohol", "brace", "incision",
+                    "sleep", "cost", "dog"):
+        assert subject in text, subject
+
+
+def test_every_topic_is_asked_about(qs: dict, kb: Knowledge) -> None:
+    asked = {item["topic"] for item in qs["answered"]}
+    assert set(kb.topics) <= asked, set(kb.topics) - asked
+
+
+def test_score_whole_question_set(qs: dict, kb: Knowledge) -> None:
+    failures: list[str] = []
+    total = 0
+
+    for item in qs["answered"]:
+        where = item.get("in", "speech")
+        assert where in ("speech", "more")
+        for form in forms(item["q"]):
+            total += 1
+            m = kb.match(form)
+            if m.topic is None or m.topic.id != item["topic"]:
+                got = m.topic.id if m.topic else m.reason
+                failures.append(f"answered {form!r}: expected {item['topic']}, got {got}")
+                continue
+            said = answer_text(m.topic, where).lower()
+            missing = [f for f in item["facts"] if f.lower() not in said]
+            if missing:
+                failures.append(f"answered {form!r}: {where} lacks {missing}")
+
+    for q in qs["not_covered"]:
+        for form in forms(q):
+            total += 1
+            m = kb.match(form)
+            if m.topic is not None or m.reason not in ("uncovered", "unknown"):
+                failures.append(f"not covered {form!r}: got topic {m.topic.id if m.topic else m}")
+
+    for s in qs["red_flags"]:
+        total += 1
+        if kb.screen(s) is None:
+            failures.append(f"red flag not flagged: {s!r}")
+
+    for s in qs["benign"]:
+        total += 1
+        flag = kb.screen(s)
+        if flag is not None:
+            failures.append(f"benign flagged as {flag}: {s!r}")
+
+    score = 100.0 * (total - len(failures)) / total
+    print(f"\nquestion set score: {total - len(failures)}/{total} = {score:.1f}%")
+    assert not failures, "\n".join(failures)
+
+
+# --------------------------------------------------------------------------
+# match() behaviour
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("text,topic", [
+    ("drive", "driving"),
+    ("driving", "driving"),
+    ("drove", "driving"),
+    ("When can I DRIVE?!", "driving"),
+    ("how long until I can drive", "driving"),
+    ("how long does kyphoplasty take", "duration"),
+    ("how long is kyphoplasty", "duration"),
+    ("how long will I be in the hospital", "same_day"),
+    ("how does kyphoplasty work", "steps"),  # topic cue contains the uncovered "work"
+    ("can I pick up my grandson", "lifting"),
+    ("what is the tube for", "incision"),  # "tube" must not stem to the uncovered "tub"
+])
+def test_match_topics(kb: Knowledge, text: str, topic: str) -> None:
+    m = kb.match(text)
+    assert m == Match(kb.topics[topic], "topic")
+
+
+@pytest.mark.parametrize("text", [
+    "can I drink alcohol with my pain medicine",
+    "can I go swimming",
+    "is it okay to fly",
+    "fly",
+    "do I need someone to drive me home",
+    "will my pain come back",
+])
+def test_uncovered_wins_over_topic_cues(kb: Knowledge, text: str) -> None:
+    assert kb.match(text) == Match(None, "uncovered")
+
+
+@pytest.mark.parametrize("text", ["", "   ", "?!", "hello there", "purple elephants"])
+def test_no_cue_is_unknown(kb: Knowledge, text: str) -> None:
+    assert kb.match(text) == Match(None, "unknown")
+
+
+def test_stemming_is_consistent() -> None:
+    assert tokens("driving") == tokens("drive") == tokens("drives") == tokens("drove")
+    assert tokens("swimming") == tokens("swim")
+    assert tokens("tube") != tokens("tub")
+    assert tokens("lifted") == tokens("lifting") == tokens("lift")
+    assert tokens("can I do it") == ["do"]
+
+
+def test_match_is_fast(kb: Knowledge, qs: dict) -> None:
+    questions = [item["q"] for item in qs["answered"]] + qs["not_covered"]
+    rounds = 50
+    start = time.perf_counter()
+    for _ in range(rounds):
+        for q in questions:
+            kb.match(q)
+    per_call = (time.perf_counter() - start) / (rounds * len(questions))
+    print(f"\nmatch(): {per_call * 1e6:.1f} µs per question")
+    assert per_call < 0.001
+
+
+# --------------------------------------------------------------------------
+# screen() behaviour
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("text,flag", [
+    ("I have a fever", "fever"),
+    ("no fever but I've got chills", "fever"),
+    ("my legs are numb and weak", "leg_numbness"),
+    ("I can't feel my legs", "leg_numbness"),
+    ("I don't know why but I can't breathe", "breathing"),
+    ("I can't control my bladder", "bladder_bowel"),
+    ("I wet myself", "bladder_bowel"),
+    ("I can't move my legs", "leg_numbness"),
+    ("I have chest pain", "chest_pain"),
+    ("the incision is red", "incision"),
+    ("my wound is oozing", "incision"),
+    ("the pain is severe", "severe_pain"),
+    ("excruciating pain", "severe_pain"),
+    ("my pain is a ten", "severe_pain"),
+    ("my pain is an eight", "severe_pain"),
+    ("I'm not sure if it's a fever or chills", "fever"),
+])
+def test_screen_flags(kb: Knowledge, text: str, flag: str) -> None:
+    assert kb.screen(text) == flag
+
+
+@pytest.mark.parametrize("text", [
+    "", "no fever", "I don't have a fever", "no chest pain", "the pain isn't severe",
+    "my legs are not numb", "no trouble breathing",
+    "I don't have any chest pain or trouble breathing", "the pain is less severe now",
+])
+def test_screen_negation(kb: Knowledge, text: str) -> None:
+    assert kb.screen(text) is None
+
+
+def test_red_flags_cover_required_kinds(kb: Knowledge) -> None:
+    assert set(kb.red_flag_ids) >= {
+        "fever", "leg_numbness", "bladder_bowel", "chest_pain", "breathing", "severe_pain",
+        "incision",
+    }
+
+
+# --------------------------------------------------------------------------
+# the content itself
+# --------------------------------------------------------------------------
+def test_speech_is_short_and_plain(kb: Knowledge) -> None:
+    for topic in kb.topics.values():
+        assert len(topic.speech.split()) <= 30, (topic.id, len(topic.speech.split()))
+        assert not topic.speech.rstrip().endswith("?"), topic.id
+        assert "<" not in topic.speech and ">" not in topic.speech, topic.id
+        if topic.more is not None:
+            assert len(topic.more.split()) <= 45, (topic.id, len(topic.more.split()))
+            assert not topic.more.rstrip().endswith("?"), topic.id
+        assert topic.title.strip()
+
+
+def test_every_article_fact_is_covered(kb: Knowledge) -> None:
+    corpus = " ".join(all_text(t) for t in kb.topics.values()).lower()
+    missing = {
+        subject: [alts for alts in facts if not any(a.lower() in corpus for a in alts)]
+        for subject, facts in ARTICLE_FACTS.items()
+    }
+    missing = {k: v for k, v in missing.items() if v}
+    assert not missing, missing
+
+
+def test_placeholders_all_resolve(raw: dict, kb: Knowledge) -> None:
+    used = {
+        name
+        for topic in raw["topics"]
+        for text in (topic["title"], topic["speech"], topic.get("more") or "")
+        for _, name, _, _ in string.Formatter().parse(text)
+        if name
+    }
+    assert used <= set(FIELDS), used - set(FIELDS)
+    for topic in kb.topics.values():
+        for text in (topic.title, topic.speech, topic.more or ""):
+            assert "{" not in text and "}" not in text, topic.id
+
+
+def test_unknown_placeholder_is_rejected(raw: dict) -> None:
+    broken = {**raw, "topics": raw["topics"] + [
+        {"id": "x", "title": "X", "speech": "Call {fax}.", "more": None, "cues": ["x"]}]}
+    with pytest.raises(ValueError, match="fax"):
+        parse_knowledge(broken, FIELDS)
+
+
+def test_clinic_details_only_via_placeholders() -> None:
+    text = KNOWLEDGE.read_text(encoding="utf-8")
+    for literal in FIELDS.values():
+        assert literal not in text, literal
+    assert "Stephens" not in text and "405" not in text
+
+
+def test_nothing_copied_from_the_article(kb: Knowledge) -> None:
+    article = ngrams(words(ARTICLE.read_text(encoding="utf-8")), BIG_WORDS)
+    copied = []
+    for topic in kb.topics.values():
+        for part in (topic.speech, topic.more or ""):
+            hits = ngrams(words(part), BIG_WORDS) & article
+            copied += [(topic.id, " ".join(h)) for h in hits]
+    assert not copied, copied
+
+
+def test_second_clinic_loads(raw: dict) -> None:
+    other = parse_knowledge(raw, OTHER_CLINIC)
+    office = other.match("how do I reach the office").topic
+    assert office is not None and office.id == "office"
+    assert "555-010-2030" in office.speech
+    assert "Lakeside Spine Clinic" in office.speech
+    assert "Dr. Maria Alvarez" in office.speech
+    assert other.match("who is Dr. Alvarez").topic == office
+    everything = " ".join(all_text(t) for t in other.topics.values())
+    for ours in FIELDS.values():
+        assert ours not in everything
+    assert re.search(r"Dr\. Alvarez clears you", other.topics["lifting"].speech)
+
+
+def test_malformed_content_is_rejected(raw: dict) -> None:
+    with pytest.raises(ValueError):
+        parse_knowledge({"topics": [{"id": "a", "title": "A", "speech": "", "cues": []}]}, FIELDS)
+    with pytest.raises(ValueError):
+        parse_knowledge({**raw, "red_flags": [{"id": "bad", "patterns": ["("]}]}, FIELDS)
+    dup = raw["topics"][0]
+    with pytest.raises(ValueError):
+        parse_knowledge({**raw, "topics": raw["topics"] + [dup]}, FIELDS)

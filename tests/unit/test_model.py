@@ -1,0 +1,120 @@
+"""The voice model follows Alexa's rules, matches the handlers, and the deployed file is current."""
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from recovery_coach.resolver import BUILTIN_PHRASES, normalize
+from tools.build_models import ROOT, TARGET, build_all, expand
+
+MODEL_FILES = sorted(TARGET.glob("*.json"))
+HANDLER_SOURCES = sorted((ROOT / "lambda" / "recovery_coach" / "handlers").glob("*.py"))
+LAUNCH_WORDS = {"ask", "tell", "open", "launch", "begin", "start", "load", "play", "resume", "run", "use", "enable", "go"}
+CONNECTING = {"to", "from", "by", "if", "and", "whether", "for", "with"}
+RESERVED = {"alexa", "amazon", "echo", "computer", "skill", "app"}
+
+
+def language_models() -> list[tuple[str, dict]]:
+    return [(p.stem, json.loads(p.read_text())["interactionModel"]["languageModel"]) for p in MODEL_FILES]
+
+
+def test_there_is_a_model_for_en_us() -> None:
+    assert (TARGET / "en-US.json") in MODEL_FILES
+
+
+def test_generated_models_are_current() -> None:
+    files = build_all()
+    assert set(files) == set(MODEL_FILES), "a locale's model is missing or extra: run make models"
+    for path, text in files.items():
+        assert path.read_text() == text, f"{path.name} is out of date: run make models"
+
+
+def test_expansion_drops_empty_choices_and_joins_contractions() -> None:
+    assert expand("I (am|'m) (|very) {x}") == ["I am {x}", "I am very {x}", "I'm {x}", "I'm very {x}"]
+
+
+def handler_intents() -> set[str]:
+    names: set[str] = set()
+    for path in HANDLER_SOURCES:
+        names |= set(re.findall(r'"((?:AMAZON\.)?[A-Za-z]+Intent)"', path.read_text()))
+    return names
+
+
+@pytest.mark.parametrize("locale,model", language_models())
+def test_every_intent_has_a_handler_and_every_handler_intent_exists(locale: str, model: dict) -> None:
+    in_model = {i["name"] for i in model["intents"]}
+    handled = handler_intents()
+    assert in_model - handled == set(), "intents nobody handles"
+    assert handled - in_model == set(), "handlers for intents the model lacks"
+
+
+@pytest.mark.parametrize("locale,model", language_models())
+def test_every_slot_in_a_sample_is_declared(locale: str, model: dict) -> None:
+    for intent in model["intents"]:
+        declared = {s["name"] for s in intent.get("slots", [])}
+        for sample in intent["samples"]:
+            used = set(re.findall(r"\{(\w+)\}", sample))
+            assert used <= declared, f"{intent['name']}: '{sample}' uses undeclared {used - declared}"
+
+
+@pytest.mark.parametrize("locale,model", language_models())
+def test_every_slot_type_exists(locale: str, model: dict) -> None:
+    custom = {t["name"] for t in model.get("types", [])}
+    for intent in model["intents"]:
+        for slot in intent.get("slots", []):
+            assert slot["type"].startswith("AMAZON.") or slot["type"] in custom
+
+
+@pytest.mark.parametrize("locale,model", language_models())
+def test_no_sample_belongs_to_two_intents(locale: str, model: dict) -> None:
+    owners: dict[str, set[str]] = defaultdict(set)
+    for intent in model["intents"]:
+        for sample in intent["samples"] + BUILTIN_PHRASES.get(intent["name"], []):
+            owners[normalize(sample)].add(intent["name"])
+    clashes = {s: sorted(o) for s, o in owners.items() if len(o) > 1}
+    assert clashes == {}
+
+
+@pytest.mark.parametrize("locale,model", language_models())
+def test_samples_use_only_characters_alexa_accepts(locale: str, model: dict) -> None:
+    for intent in model["intents"]:
+        assert len(intent["samples"]) == len(set(intent["samples"])), f"duplicate sample in {intent['name']}"
+        for sample in intent["samples"]:
+            assert re.fullmatch(r"[A-Za-z' .{}]+", sample), sample
+            assert re.fullmatch(r"[^{}]*(\{\w+\}[^{}]*)*", sample), sample
+
+
+@pytest.mark.parametrize("locale,model", language_models())
+def test_search_query_rules(locale: str, model: dict) -> None:
+    """AMAZON.SearchQuery needs a carrier phrase and must be the sample's only slot."""
+    for intent in model["intents"]:
+        searchers = {s["name"] for s in intent.get("slots", []) if s["type"] == "AMAZON.SearchQuery"}
+        for sample in intent["samples"]:
+            slots = re.findall(r"\{(\w+)\}", sample)
+            if searchers & set(slots):
+                assert len(slots) == 1, f"SearchQuery with other slots: {sample}"
+                assert re.sub(r"\{\w+\}", "", sample).strip(), f"no carrier phrase: {sample}"
+
+
+@pytest.mark.parametrize("locale,model", language_models())
+def test_invocation_name_follows_alexa_rules(locale: str, model: dict) -> None:
+    name = model["invocationName"]
+    words = name.split()
+    assert re.fullmatch(r"[a-z][a-z' .]*", name), "lower-case letters, spaces, apostrophes, periods only"
+    assert len(words) >= 2
+    assert not RESERVED & set(words)
+    assert words[0] not in LAUNCH_WORDS
+    assert not CONNECTING & set(words)
+    assert name == "spine recovery"
+
+
+def test_every_model_intent_gets_a_spoken_answer(alexa) -> None:
+    for _, model in language_models():
+        for intent in model["intents"]:
+            reply = alexa.intent(intent["name"])
+            assert reply.speech, intent["name"]
+            alexa.new_session()
