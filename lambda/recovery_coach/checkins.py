@@ -100,9 +100,7 @@ class Summary:
     missed: tuple[date, ...]
     worrying: tuple[Checkin, ...]
 
-    @property
-    def logged(self) -> int:
-        return (self.end - self.start).days + 1 - len(self.missed)
+    logged: int = 0
 
 
 def slope(points: Sequence[tuple[float, float]]) -> float:
@@ -117,7 +115,11 @@ def summarize(checkins: Sequence[Checkin], end: date, days: int, procedure: date
     start = end - timedelta(days=days - 1)
     window = sorted((c for c in checkins if start <= c.day <= end), key=lambda c: c.day)
     logged_days = {c.day for c in window}
-    missed = tuple(start + timedelta(n) for n in range(days) if start + timedelta(n) not in logged_days)
+    # A day counts as missed only once check-ins began (or the procedure happened).
+    began = min([c.day for c in checkins] + ([procedure] if procedure else []), default=end)
+    missed = tuple(
+        d for d in (start + timedelta(n) for n in range(days)) if d not in logged_days and d >= began and d < end
+    )
     if not window:
         return Summary(start, end, None, None, None, None, "unknown", missed, ())
     if len(window) >= 2:
@@ -136,4 +138,5 @@ def summarize(checkins: Sequence[Checkin], end: date, days: int, procedure: date
         trend=trend,
         missed=missed,
         worrying=worrying,
+        logged=len(window),
     )

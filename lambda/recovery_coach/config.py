@@ -5,6 +5,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 
 def _data_home(env: Mapping[str, str]) -> Path:
@@ -44,10 +45,15 @@ class Settings:
     dynamodb_timeout: float = 1.0
     dynamodb_deadline: float = 3.0
     log_level: str = "INFO"
+    # Everything one turn waits on (time zone, store calls), well inside Alexa's 8 s.
+    request_budget: float = 5.0
 
     @property
     def uses_dynamodb(self) -> bool:
         return bool(self.table_name or self.dynamodb_endpoint)
+
+    def __post_init__(self) -> None:
+        ZoneInfo(self.default_timezone)  # a typo in DEFAULT_TIMEZONE fails at start-up, not mid-turn
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -69,4 +75,5 @@ class Settings:
             dynamodb_timeout=_float(env, "DYNAMODB_TIMEOUT", cls.dynamodb_timeout),
             dynamodb_deadline=_float(env, "DYNAMODB_DEADLINE", cls.dynamodb_deadline),
             log_level=env.get("LOG_LEVEL", "").strip().upper() or cls.log_level,
+            request_budget=_float(env, "REQUEST_BUDGET", cls.request_budget),
         )

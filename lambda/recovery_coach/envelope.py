@@ -11,7 +11,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 LOCAL_SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
-DEFAULT_ENDPOINT = "https://api.amazonalexa.com"
 
 
 def _id(prefix: str) -> str:
@@ -30,8 +29,9 @@ class Device:
     device_id: str = "amzn1.ask.device.LOCAL-ECHO"
     locale: str = "en-US"
     skill_id: str = LOCAL_SKILL_ID
-    api_endpoint: str = DEFAULT_ENDPOINT
-    api_access_token: str = "local-access-token"
+    # Locally there is no Alexa cloud: without an endpoint the skill uses its default time zone.
+    api_endpoint: str | None = None
+    api_access_token: str | None = None
     interfaces: dict[str, Any] = field(default_factory=dict)
     permissions: dict[str, Any] | None = None
 
@@ -47,15 +47,15 @@ class Device:
         return user
 
     def context(self) -> dict[str, Any]:
-        return {
-            "System": {
-                "application": {"applicationId": self.skill_id},
-                "user": self._user(),
-                "device": {"deviceId": self.device_id, "supportedInterfaces": dict(self.interfaces)},
-                "apiEndpoint": self.api_endpoint,
-                "apiAccessToken": self.api_access_token,
-            }
+        system: dict[str, Any] = {
+            "application": {"applicationId": self.skill_id},
+            "user": self._user(),
+            "device": {"deviceId": self.device_id, "supportedInterfaces": dict(self.interfaces)},
         }
+        if self.api_endpoint:
+            system["apiEndpoint"] = self.api_endpoint
+            system["apiAccessToken"] = self.api_access_token or "local-access-token"
+        return {"System": system}
 
 
 @dataclass

@@ -9,6 +9,7 @@ import functools
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,16 @@ NUMBER_WORDS = {
     "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
 }
 
+MONTHS = {m: i + 1 for i, m in enumerate(
+    "january february march april may june july august september october november december".split())}
+MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())} | {"sept": 9})
+WEEKDAYS = {d: i for i, d in enumerate("monday tuesday wednesday thursday friday saturday sunday".split())}
+ORDINALS = {w: i + 1 for i, w in enumerate(
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
+    "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split())}
+ORDINALS.update({f"twenty {w}": 20 + n for w, n in list(ORDINALS.items()) if n < 10})
+ORDINALS.update({"thirtieth": 30, "thirty first": 31})
+
 INVOCATION_PREFIX = re.compile(r"^(?:alexa\s+)?(?:ask|tell|open|launch|start|use)\s+{name}\b\s*(?:to\s+)?")
 
 
@@ -43,22 +54,73 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+NUMBER_GLUE = {"and", "a", "half", "quarter", "point", "dot", "minus", "negative"}
+
+
+def looks_numeric(words: str) -> bool:
+    """Whether the words are all number talk ("seven and a half", "minus two", "7.5")."""
+    tokens = words.replace("-", " ").split() if not re.fullmatch(r"-?\d+(\.\d+)?", words.strip()) else [words]
+    return bool(tokens) and all(
+        t in NUMBER_WORDS or t in NUMBER_GLUE or re.fullmatch(r"-?\d+(\.\d+)?", t) for t in tokens
+    )
+
+
 def spoken_number(words: str) -> str:
-    """How Alexa fills AMAZON.NUMBER: digits for a whole number it heard, else '?'."""
+    """How Alexa fills AMAZON.NUMBER: digits for a number it heard, else '?'."""
     words = words.strip()
-    if re.fullmatch(r"-?\d+", words):
-        return str(int(words))
-    total, seen = 0, False
+    if re.fullmatch(r"-?\d+(\.\d+)?", words):
+        return words
+    sign, total, seen = "", 0, False
     for word in words.replace("-", " ").split():
-        if word == "and":
-            continue
         if word in ("minus", "negative") and not seen:
-            return "?"
+            sign = "-"
+            continue
         if word not in NUMBER_WORDS:
             return "?"
         total += NUMBER_WORDS[word]
         seen = True
-    return str(total) if seen else "?"
+    return f"{sign}{total}" if seen else "?"
+
+
+def _day_number(words: str) -> int | None:
+    words = re.sub(r"^the\s+|(?<=\d)(st|nd|rd|th)$", "", words.strip())
+    if words.isdigit():
+        return int(words)
+    if words in ORDINALS:
+        return ORDINALS[words]
+    number = spoken_number(words)
+    return int(number) if number.isdigit() else None
+
+
+def spoken_date(words: str, today: date) -> str | None:
+    """How Alexa fills AMAZON.DATE: an ISO date, relative words resolved, a date without a year
+    taken as the next one to come (Alexa's habit). None when it isn't a date."""
+    words = words.replace("-", " ").strip()
+    if re.fullmatch(r"\d{4} \d{2} \d{2}", words):
+        return words.replace(" ", "-")
+    relative = {"today": 0, "yesterday": -1, "tomorrow": 1, "the day before yesterday": -2}
+    if words in relative:
+        return (today + timedelta(days=relative[words])).isoformat()
+    m = re.fullmatch(r"(last |this |next )?(%s)" % "|".join(WEEKDAYS), words)
+    if m:
+        ahead = (WEEKDAYS[m.group(2)] - today.weekday()) % 7
+        if m.group(1) == "last ":
+            ahead = ahead - 7 if ahead else -7
+        return (today + timedelta(days=ahead)).isoformat()
+    m = re.fullmatch(r"(?:(%s) (.+)|(?:the )?(.+?) of (%s))" % ("|".join(MONTHS), "|".join(MONTHS)), words)
+    if not m:
+        return None
+    month = MONTHS[m.group(1) or m.group(4)]
+    day_n = _day_number(m.group(2) or m.group(3))
+    if day_n is None:
+        return None
+    try:
+        when = date(today.year, month, day_n)
+        if when < today:
+            when = date(today.year + 1, month, day_n)
+    except ValueError:
+        return None
+    return when.isoformat()
 
 
 @dataclass(frozen=True)
@@ -119,6 +181,8 @@ class Resolver:
 
         if type_name == "AMAZON.NUMBER":
             return slot_json(name, spoken_number(said))
+        if type_name == "AMAZON.DATE":
+            return slot_json(name, spoken_date(said, date.today()) or said)
         if type_name in self.types:
             for value in self.types[type_name]:
                 names = [value["name"]["value"], *value["name"].get("synonyms", [])]
@@ -127,17 +191,38 @@ class Resolver:
             return slot_json(name, said, None, type_name)
         return slot_json(name, said)
 
+    @staticmethod
+    def _plausible(type_name: str, said: str) -> bool:
+        if type_name == "AMAZON.NUMBER":
+            return looks_numeric(said)
+        if type_name == "AMAZON.DATE":
+            return spoken_date(said, date.today()) is not None
+        return True
+
     def resolve(self, text: str) -> Resolution:
         said = normalize(text)
         if not said or self._bare.match(said):
             return Resolution("launch")
         said = self._prefix.sub("", said).strip() or said
+        fallback: Resolution | None = None
         for sample in self.samples:
             m = sample.pattern.match(said)
-            if m:
-                slots = {n: self._slot(n, t, m.group(n)) if m.groupdict().get(n) else {"name": n, "confirmationStatus": "NONE"}
-                         for n, t in sample.slot_types.items()}
-                return Resolution("intent", sample.intent, slots)
+            if not m:
+                continue
+            captured = {n: v for n, v in m.groupdict().items() if v}
+            slots = {
+                n: self._slot(n, t, captured[n]) if n in captured else {"name": n, "confirmationStatus": "NONE"}
+                for n, t in sample.slot_types.items()
+            }
+            heard = Resolution("intent", sample.intent, slots)
+            if all(self._plausible(sample.slot_types[n], v) for n, v in captured.items()):
+                return heard
+            # A number or date slot that caught other words: keep looking for a better reading,
+            # but a carrier like "log my pain as …" still wins over nothing.
+            if fallback is None and sample.rank[1] > 0:
+                fallback = heard
+        if fallback is not None:
+            return fallback
         return Resolution("intent", "AMAZON.FallbackIntent", {})
 
 

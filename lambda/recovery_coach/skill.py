@@ -9,9 +9,10 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import SkillBuilder
 from ask_sdk_model import RequestEnvelope
 
+from recovery_coach import budget
 from recovery_coach.config import Settings
 from recovery_coach.handlers import HANDLERS
-from recovery_coach.handlers.errors import CatchAllExceptionHandler
+from recovery_coach.handlers.errors import CatchAllExceptionHandler, StoreUnavailableHandler
 from recovery_coach.interceptors import ContextInterceptor, LogInterceptor, SafetyScreenInterceptor
 from recovery_coach.services import Services, build_store
 
@@ -22,6 +23,7 @@ def build_skill(services: Services) -> CustomSkill:
     sb.skill_id = services.settings.skill_id
     for handler in HANDLERS:
         sb.add_request_handler(handler())
+    sb.add_exception_handler(StoreUnavailableHandler())
     sb.add_exception_handler(CatchAllExceptionHandler())
     sb.add_global_request_interceptor(ContextInterceptor(services))
     sb.add_global_request_interceptor(SafetyScreenInterceptor())
@@ -30,12 +32,17 @@ def build_skill(services: Services) -> CustomSkill:
 
 
 _skill: CustomSkill | None = None
+_services: Services | None = None
+
+
+_budget_seconds = Settings.request_budget
 
 
 def install(services: Services) -> CustomSkill:
     """Use these services for every later request (tests, the webhook, the CLI)."""
-    global _skill
-    _skill = build_skill(services)
+    global _skill, _services, _budget_seconds
+    _skill, _services = build_skill(services), services
+    _budget_seconds = services.settings.request_budget
     return _skill
 
 
@@ -50,4 +57,10 @@ def default_skill() -> CustomSkill:
 def handle_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     skill = default_skill()
     envelope = skill.serializer.deserialize(payload=json.dumps(event), obj_type=RequestEnvelope)
-    return skill.serializer.serialize(skill.invoke(request_envelope=envelope, context=context))
+    body = (event.get("request") or {}).get("body")
+    if isinstance(body, dict) and envelope.request is not None:
+        # ask-sdk-model's skill-event classes drop the body (userInformationPersistenceStatus).
+        envelope.request.body = body
+    with budget.request(_budget_seconds):
+        response = skill.invoke(request_envelope=envelope, context=context)
+    return skill.serializer.serialize(response)

@@ -145,7 +145,7 @@ def test_unknown_request_types_get_an_empty_response(services: Services) -> None
 class BrokenStore:
     """A fault no real store produces on demand: a bug that raises mid-request."""
 
-    def load(self, user: str) -> UserRecord:
+    def load(self, user: str, since: object = None) -> UserRecord:
         raise RuntimeError("boom")
 
     def save_profile(self, user: str, profile: Profile) -> None:

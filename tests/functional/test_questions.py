@@ -132,3 +132,11 @@ def test_cli_chat_reads_one_utterance_per_line(tmp_path: Path) -> None:
     assert "You: when can I drive again" in lines
     assert any("few weeks" in line for line in lines)
     assert lines[-1] == "Alexa: Take care. Goodbye."
+
+
+def test_check_ins_persist_across_processes(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    chat = cli("chat", db=db, stdin="log my pain as six\nno\n")
+    assert "Saved: your pain is 6 today" in chat and "no pain medicine today" in chat
+    week = cli("ask", "how has my pain been this week", db=db)
+    assert "You last logged 6 today." in week

@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest, Response
 from ask_sdk_model.ui import SimpleCard
 
+from recovery_coach import budget
+from recovery_coach.alexa_api import device_timezone
+from recovery_coach.checkins import Thresholds
 from recovery_coach.content import Content
-from recovery_coach.records import Profile
+from recovery_coach.records import Profile, UserRecord
 from recovery_coach.services import Services
 from recovery_coach.speech import join, to_ssml
 from recovery_coach.store import StoreUnavailable
@@ -27,6 +33,7 @@ CONTENT = "content"
 SERVICES = "services"
 RED_FLAG = "red_flag"
 TURN = "turn"
+RECENT_DAYS = 14
 
 
 def user_key(user_id: str) -> str:
@@ -40,10 +47,17 @@ class Turn:
     def __init__(self, h: HandlerInput) -> None:
         self.h = h
         self.attrs = h.attributes_manager.request_attributes
-        self.session: dict[str, Any] = h.attributes_manager.session_attributes
         self.content: Content = self.attrs[CONTENT]
         self.services: Services = self.attrs[SERVICES]
-        self._profile: Profile | None = None
+        self._record: UserRecord | None = None
+        self._today: date | None = None
+
+    @property
+    def session(self) -> dict[str, Any]:
+        """Session attributes; skill events have no session, and get a throwaway dict."""
+        if self.h.request_envelope.session is None:
+            return self.attrs.setdefault("no_session", {})
+        return self.h.attributes_manager.session_attributes
 
     @classmethod
     def of(cls, h: HandlerInput) -> Turn:
@@ -56,13 +70,24 @@ class Turn:
     def t(self, key: str, **values: Any) -> str:
         return self.content.text(key, **values)
 
-    def slot(self, name: str) -> str | None:
+    def _slot(self, name: str) -> Any:
         request = self.h.request_envelope.request
         if not isinstance(request, IntentRequest) or not request.intent or not request.intent.slots:
             return None
-        slot = request.intent.slots.get(name)
+        return request.intent.slots.get(name)
+
+    def slot(self, name: str) -> str | None:
+        """The slot's spoken value, or None when it is missing, empty, or matched nothing
+        Alexa could resolve (entity resolution's ER_SUCCESS_NO_MATCH)."""
+        slot = self._slot(name)
         value = slot.value if slot else None
-        return value.strip() if isinstance(value, str) and value.strip() else None
+        if not isinstance(value, str) or not value.strip():
+            return None
+        authorities = getattr(getattr(slot, "resolutions", None), "resolutions_per_authority", None) or []
+        codes = {str(getattr(getattr(a.status, "code", None), "value", "")) for a in authorities if a.status}
+        if codes and "ER_SUCCESS_MATCH" not in codes:
+            return "?"
+        return value.strip()
 
     @property
     def red_flag(self) -> str | None:
@@ -73,10 +98,41 @@ class Turn:
         system = self.h.request_envelope.context.system
         return user_key(system.user.user_id)
 
+    def record(self) -> UserRecord:
+        """The user's profile and last two weeks of check-ins: one store read per request at most."""
+        if self._record is None:
+            since = self.services.clock().date() - timedelta(days=RECENT_DAYS + 1)  # UTC: a superset
+            self._record = self.services.store.load(self.user, since=since)
+        return self._record
+
     def profile(self) -> Profile:
-        if self._profile is None:
-            self._profile = self.services.store.load(self.user).profile
-        return self._profile
+        return self.record().profile
+
+    def forget_record(self) -> None:
+        self._record = None
+
+    def today(self) -> date:
+        """The device's local date: its time zone from the Alexa Settings API (once per session),
+        else the configured default zone."""
+        if self._today is None:
+            zone = self.session.get("tz")
+            if not zone:
+                system = self.h.request_envelope.context.system
+                zone = device_timezone(
+                    system.api_endpoint,
+                    system.api_access_token,
+                    system.device.device_id if system.device else None,
+                    budget.within(self.services.settings.settings_api_timeout),
+                )
+                if zone:
+                    self.session["tz"] = zone
+            self._today = self.services.clock().astimezone(ZoneInfo(zone or self.services.settings.default_timezone)).date()
+        return self._today
+
+    @property
+    def thresholds(self) -> Thresholds:
+        s = self.services.settings
+        return Thresholds(high_score=s.warn_score, rise=s.warn_rise, relief_days=s.relief_days)
 
     # --- composing the reply -------------------------------------------------
     def _disclaimer(self) -> str | None:
@@ -88,8 +144,9 @@ class Turn:
             if profile.disclaimer_heard:
                 self.session["disclaimer_done"] = True
                 return None
-            self.services.store.save_profile(self.user, Profile(True, profile.procedure_date))
-            self._profile = Profile(True, profile.procedure_date)
+            heard = replace(profile, disclaimer_heard=True)
+            self.services.store.save_profile(self.user, heard)
+            self._record = replace(self.record(), profile=heard)
             self.session["disclaimer_done"] = True
         except StoreUnavailable:
             log.warning('{"event": "disclaimer_store_unavailable"}')

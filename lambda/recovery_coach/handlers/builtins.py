@@ -8,7 +8,10 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name, is_request_type
 from ask_sdk_model import Response
 
+from recovery_coach.checkins import days_since, on
 from recovery_coach.handlers.base import Turn
+from recovery_coach.handlers.checkin import OFFER
+from recovery_coach.store import StoreUnavailable
 
 log = logging.getLogger("recovery_coach")
 
@@ -19,7 +22,20 @@ class LaunchHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)
-        return t.reply(t.t("launch.welcome"), ask=t.t("launch.ask"))
+        try:
+            record = t.record()
+        except StoreUnavailable:
+            return t.reply(t.t("launch.welcome"), ask=t.t("launch.ask"))
+        today = t.today()
+        returning = record.profile.disclaimer_heard
+        since = days_since(record.profile.procedure_date, today)
+        parts = [
+            t.t("launch.welcome_back") if returning else t.t("launch.welcome"),
+            t.t("launch.procedure_day", days=since) if since is not None else None,
+        ]
+        if on(record.checkins, today) is None:
+            return t.reply(*parts, ask=t.t("launch.offer_checkin"), pending={"q": OFFER})
+        return t.reply(*parts, ask=t.t("launch.ask"))
 
 
 class HelpHandler(AbstractRequestHandler):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from recovery_coach import budget
 from recovery_coach.checkins import Checkin
 from recovery_coach.records import Profile, UserRecord
 from recovery_coach.store import StoreUnavailable
@@ -55,7 +57,12 @@ def _conditional_failed(e: ClientError) -> bool:
 
 class DynamoStore:
     """`client` is a boto3 DynamoDB client built once per container (botocore's own retries off:
-    this class retries throttling and connection faults itself, within `deadline` seconds)."""
+    this class retries throttling and connection faults itself).
+
+    Every public method is one operation with one budget: at most `attempts` tries per request
+    and no retry is started once `deadline` seconds have passed since the operation began (the
+    request in flight is bounded by the client's connect/read timeouts). After that the method
+    raises StoreUnavailable."""
 
     def __init__(
         self,
@@ -64,7 +71,8 @@ class DynamoStore:
         retention_days: int = 365,
         attempts: int = 3,
         deadline: float = 3.0,
-        sleep: Any = time.sleep,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
         self.table = table
@@ -72,42 +80,66 @@ class DynamoStore:
         self.attempts = max(1, attempts)
         self.deadline = deadline
         self.sleep = sleep
+        self.clock = clock
 
     # --- one call, bounded retries ---------------------------------------------
-    def _call(self, op: str, **kwargs: Any) -> dict[str, Any]:
-        started = time.monotonic()
+    def _until(self) -> float:
+        """The deadline of an operation that starts now; every call it makes shares it."""
+        return self.clock() + budget.within(self.deadline)
+
+    def _backoff(self, attempt: int, until: float) -> bool:
+        """Sleep before retry number `attempt` + 1; False if that retry would not fit."""
+        pause = min(0.05 * 2**attempt, 0.5) * random.uniform(0.5, 1.0)
+        if attempt >= self.attempts or self.clock() + pause >= until:
+            return False
+        self.sleep(pause)
+        return True
+
+    def _call(self, op: str, until: float, *, table: bool = True, **kwargs: Any) -> dict[str, Any]:
+        if table:
+            kwargs["TableName"] = self.table
+        error: Exception | None = None
+        reason = "deadline"
         for attempt in range(1, self.attempts + 1):
+            if self.clock() >= until:
+                break  # the operation's budget is spent (earlier requests of it were slow)
             try:
-                return getattr(self.client, op)(TableName=self.table, **kwargs)
+                return getattr(self.client, op)(**kwargs)
             except ClientError as e:
                 if _conditional_failed(e):
                     raise
-                if e.response.get("Error", {}).get("Code") not in RETRYABLE_CODES:
-                    raise StoreUnavailable(e.response.get("Error", {}).get("Code", "ClientError")) from e
-                error: Exception = e
+                code = e.response.get("Error", {}).get("Code", "ClientError")
+                status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+                if code not in RETRYABLE_CODES and status < 500:
+                    raise StoreUnavailable(code) from e
+                error, reason = e, code
             except RETRYABLE_ERRORS as e:
-                error = e
+                error, reason = e, type(e).__name__
             except BotoCoreError as e:
                 raise StoreUnavailable(type(e).__name__) from e
-            pause = min(0.05 * 2**attempt, 0.5) * random.uniform(0.5, 1.0)
-            if attempt == self.attempts or time.monotonic() - started + pause >= self.deadline:
+            if not self._backoff(attempt, until):
                 break
-            self.sleep(pause)
-        raise StoreUnavailable(type(error).__name__) from error
+        raise StoreUnavailable(reason) from error
 
     def _expires(self, now: float | None = None) -> dict[str, str]:
         return {"N": str(int(now if now is not None else time.time()) + self.retention_seconds)}
 
     # --- reads -------------------------------------------------------------------
     def load(self, user: str, since: date | None = None) -> UserRecord:
+        # Strongly consistent: a check-in saved a moment ago (this request or the last) must show.
+        until = self._until()
         if since is None:
-            item = self._call("get_item", Key={"pk": _pk(user), "sk": {"S": PROFILE}}).get("Item")
+            item = self._call(
+                "get_item", until, Key={"pk": _pk(user), "sk": {"S": PROFILE}}, ConsistentRead=True
+            ).get("Item")
             return UserRecord(profile=_profile(item))
         items: list[dict[str, Any]] = []
         start: dict[str, Any] | None = None
         while True:
             page = self._call(
                 "query",
+                until,
+                ConsistentRead=True,
                 KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
                 ExpressionAttributeValues={":pk": _pk(user), ":from": _day_key(since), ":to": {"S": PROFILE}},
                 **({"ExclusiveStartKey": start} if start else {}),
@@ -124,10 +156,12 @@ class DynamoStore:
     def save_checkin(self, user: str, day: date, score: int, at: datetime) -> Checkin:
         key = {"pk": _pk(user), "sk": _day_key(day)}
         stamp = {"S": at.isoformat()}
+        until = self._until()
         for _ in range(CONFLICT_ATTEMPTS):
             try:
                 self._call(
                     "put_item",
+                    until,
                     Item={
                         **key,
                         "score": {"N": str(score)},
@@ -143,25 +177,33 @@ class DynamoStore:
             except ClientError as e:
                 if not _conditional_failed(e):
                     raise
-                old = e.response.get("Item") or self._call("get_item", Key=key, ConsistentRead=True).get("Item")
+                old = e.response.get("Item") or self._call("get_item", until, Key=key, ConsistentRead=True).get(
+                    "Item"
+                )
             if not old:
                 continue  # deleted in between: try the insert again
+            if old.get("score") == {"N": str(score)} and old.get("updated_at") == stamp:
+                # Our own write already landed (a retried request whose first answer was lost):
+                # don't file the value a second time as a replaced one.
+                return _checkin(old)
             replaced = {"M": {"score": old["score"], "at": old.get("updated_at", stamp)}}
+            version = old.get("version")
             try:
                 result = self._call(
                     "update_item",
+                    until,
                     Key=key,
                     UpdateExpression=(
                         "SET score = :score, history = list_append(if_not_exists(history, :empty), :old), "
                         "version = :next, updated_at = :at, expires_at = :exp"
                     ),
-                    ConditionExpression="version = :version",
+                    ConditionExpression="version = :version" if version else "attribute_not_exists(version)",
                     ExpressionAttributeValues={
                         ":score": {"N": str(score)},
                         ":empty": {"L": []},
                         ":old": {"L": [replaced]},
-                        ":version": old["version"],
-                        ":next": {"N": str(int(old["version"]["N"]) + 1)},
+                        **({":version": version} if version else {}),
+                        ":next": {"N": str(int(version["N"]) + 1 if version else 1)},
                         ":at": stamp,
                         ":exp": self._expires(at.timestamp()),
                     },
@@ -177,6 +219,7 @@ class DynamoStore:
         try:
             self._call(
                 "update_item",
+                self._until(),
                 Key={"pk": _pk(user), "sk": _day_key(day)},
                 UpdateExpression="SET took_meds = :took",
                 ConditionExpression="attribute_exists(pk)",
@@ -197,14 +240,19 @@ class DynamoStore:
         }
         if profile.procedure_date:
             item["procedure_date"] = {"S": profile.procedure_date.isoformat()}
-        self._call("put_item", Item=item)
+        self._call("put_item", self._until(), Item=item)
 
     def delete_user(self, user: str) -> int:
+        """Deletes in batches of 25. If it raises part way, what was deleted stays deleted;
+        calling it again finishes the job (deleting is idempotent)."""
+        until = self._until()
         keys: list[dict[str, Any]] = []
         start: dict[str, Any] | None = None
         while True:
             page = self._call(
                 "query",
+                until,
+                ConsistentRead=True,  # a check-in written just before must not survive
                 KeyConditionExpression="pk = :pk",
                 ExpressionAttributeValues={":pk": _pk(user)},
                 ProjectionExpression="pk, sk",
@@ -216,21 +264,15 @@ class DynamoStore:
                 break
         for i in range(0, len(keys), 25):
             pending = [{"DeleteRequest": {"Key": k}} for k in keys[i : i + 25]]
-            for _ in range(self.attempts):
-                out = self._batch_write(pending)
+            for attempt in range(1, self.attempts + 1):
+                # batch_write_item names the table inside RequestItems, not as TableName.
+                out = self._call("batch_write_item", until, table=False, RequestItems={self.table: pending})
                 pending = out.get("UnprocessedItems", {}).get(self.table, [])
-                if not pending:
+                if not pending or not self._backoff(attempt, until):
                     break
             if pending:
                 raise StoreUnavailable("UnprocessedItems")
         return len(keys)
-
-    def _batch_write(self, requests: list[dict[str, Any]]) -> dict[str, Any]:
-        # batch_write_item names the table inside RequestItems, not as TableName.
-        try:
-            return self.client.batch_write_item(RequestItems={self.table: requests})
-        except (BotoCoreError, ClientError) as e:
-            raise StoreUnavailable(type(e).__name__) from e
 
 
 def _profile(item: dict[str, Any] | None) -> Profile:

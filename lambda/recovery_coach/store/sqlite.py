@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS profiles (
 CREATE TABLE IF NOT EXISTS checkins (
     user TEXT NOT NULL,
     day TEXT NOT NULL,
-    score INTEGER NOT NULL CHECK (score BETWEEN 0 AND 10),
+    -- typeof: INTEGER affinity alone would store 7.5 (or '7.5') as a real.
+    score INTEGER NOT NULL CHECK (typeof(score) = 'integer' AND score BETWEEN 0 AND 10),
     took_meds INTEGER,
     history TEXT NOT NULL DEFAULT '[]',
     updated_at TEXT NOT NULL,
@@ -71,7 +72,8 @@ class SqliteStore:
     def save_checkin(self, user: str, day: date, score: int, at: datetime) -> Checkin:
         with self._tx() as db:
             row = db.execute(
-                "SELECT score, history, updated_at FROM checkins WHERE user = ? AND day = ?", (user, day.isoformat())
+                "SELECT score, history, updated_at, took_meds FROM checkins WHERE user = ? AND day = ?",
+                (user, day.isoformat()),
             ).fetchone()
             history = json.loads(row[1]) if row else []
             if row:
@@ -82,7 +84,8 @@ class SqliteStore:
                 "updated_at = excluded.updated_at",
                 (user, day.isoformat(), score, json.dumps(history), at.isoformat()),
             )
-        return Checkin(day, score, None, tuple(history))
+        took_meds = None if not row or row[3] is None else bool(row[3])  # a re-check-in keeps it
+        return Checkin(day, score, took_meds, tuple(history))
 
     def set_medication(self, user: str, day: date, took: bool) -> bool:
         with self._tx() as db:

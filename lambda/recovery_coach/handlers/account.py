@@ -1,0 +1,94 @@
+"""The patient's own data: the procedure date, and deleting everything."""
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import date
+
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_intent_name, is_request_type
+from ask_sdk_model import Response
+
+from recovery_coach.checkins import days_since, procedure_day
+from recovery_coach.handlers import phrases
+from recovery_coach.handlers.base import Turn
+from recovery_coach.store import StoreUnavailable
+
+log = logging.getLogger("recovery_coach")
+DELETE = "delete"
+
+
+class ProcedureDateHandler(AbstractRequestHandler):
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("ProcedureDateIntent")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        t = Turn.of(handler_input)
+        said = t.slot("date")
+        if said is None:
+            return t.reply(ask=t.t("procedure.ask"))
+        today = t.today()
+        try:
+            day = procedure_day(date.fromisoformat(said), today)
+        except ValueError:
+            day = None
+        if day is None:
+            return t.reply(t.t("procedure.bad_date"), ask=t.t("procedure.ask"))
+        try:
+            t.services.store.save_profile(t.user, replace(t.profile(), procedure_date=day))
+        except StoreUnavailable:
+            return t.reply(t.t("procedure.not_saved"), ask=t.t("ask.next"))
+        t.forget_record()
+        return t.reply(
+            t.t("procedure.saved", date=phrases.spoken_date(t, day), days=days_since(day, today)),
+            ask=t.t("ask.next"),
+        )
+
+
+class DeleteDataHandler(AbstractRequestHandler):
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("DeleteDataIntent")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        t = Turn.of(handler_input)
+        return t.reply(ask=t.t("delete.confirm"), pending={"q": DELETE})
+
+
+class YesDeleteHandler(AbstractRequestHandler):
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("AMAZON.YesIntent")(handler_input) and Turn.of(handler_input).pending.get("q") == DELETE
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        t = Turn.of(handler_input)
+        try:
+            t.services.store.delete_user(t.user)
+        except StoreUnavailable:
+            return t.reply(t.t("delete.failed"), ask=t.t("ask.next"))
+        t.session.clear()
+        t.session["disclaimer_done"] = True  # nothing stored now; don't write a profile back
+        return t.reply(t.t("delete.done"), end=True)
+
+
+class NoDeleteHandler(AbstractRequestHandler):
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("AMAZON.NoIntent")(handler_input) and Turn.of(handler_input).pending.get("q") == DELETE
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        t = Turn.of(handler_input)
+        return t.reply(t.t("delete.kept"), ask=t.t("ask.next"))
+
+
+class SkillDisabledHandler(AbstractRequestHandler):
+    """The user disabled the skill and chose not to keep their data: delete it."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_request_type("AlexaSkillEvent.SkillDisabled")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        body = getattr(handler_input.request_envelope.request, "body", None) or {}
+        if body.get("userInformationPersistenceStatus") == "NOT_PERSISTED":
+            t = Turn.of(handler_input)
+            gone = t.services.store.delete_user(t.user)
+            log.info('{"event": "skill_disabled", "deleted_records": %d}', gone)
+        return handler_input.response_builder.response
