@@ -6,13 +6,14 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DDB_STAMP := .tools/dynamodb-local/.installed
 
-.PHONY: help install chat test unit models check-models validate clean
+.PHONY: help install chat test unit models check-models validate load clean
 
 help:
 	@echo "make chat      talk to the skill in this terminal (installs first)"
 	@echo "make test      install everything and run every test"
 	@echo "make models    regenerate skill-package/ from interaction_models/"
 	@echo "make validate  sam validate --lint (installs aws-sam-cli into .tools/)"
+	@echo "make load      the 60 s load test of recovery-coach serve"
 
 $(STAMP): pyproject.toml lambda/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +45,10 @@ unit: $(STAMP)
 
 validate:
 	bash scripts/sam-validate.sh
+
+# 60 s of 50 signed simulated users against the served skill, DynamoDB Local behind it.
+load: $(STAMP) $(DDB_STAMP)
+	scripts/isolated $(PY) -m bench.load.run --seconds 60 --users 50 --json bench/load-results.json
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache

@@ -70,6 +70,21 @@ def _chat(args: argparse.Namespace, inp: TextIO, out: TextIO) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from recovery_coach.config import Settings
+    from recovery_coach.webhook.serve import serve
+
+    settings = Settings.from_env()
+    if args.route:
+        settings = replace(settings, alexa_route=args.route)
+    if args.no_verify:
+        settings = replace(settings, verify_requests=False)
+    serve(settings, args.host, args.port, args.workers, args.threads)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="recovery-coach", description="Spine Recovery, in a terminal.")
     common = argparse.ArgumentParser(add_help=False)
@@ -80,6 +95,13 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("utterance")
     ask.add_argument("--json", action="store_true", help="print the whole response envelope")
     sub.add_parser("chat", parents=[common], help="hold a conversation")
+    serve = sub.add_parser("serve", help="run the skill as an HTTP service (put a TLS proxy in front)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--workers", type=int, default=2, help="processes (default 2)")
+    serve.add_argument("--threads", type=int, default=4, help="threads per process (default 4)")
+    serve.add_argument("--route", help="the path Alexa posts to (default /, or ALEXA_ROUTE)")
+    serve.add_argument("--no-verify", action="store_true", help="DEVELOPMENT ONLY: skip Alexa request verification")
     return p
 
 
@@ -88,6 +110,8 @@ def main(argv: list[str] | None = None, inp: TextIO | None = None, out: TextIO |
     inp, out = inp or sys.stdin, out or sys.stdout
     if args.command == "ask":
         return _ask(args, out)
+    if args.command == "serve":
+        return _serve(args)
     return _chat(args, inp, out)
 
 

@@ -45,6 +45,11 @@ class Settings:
     dynamodb_timeout: float = 1.0
     dynamodb_deadline: float = 3.0
     log_level: str = "INFO"
+    # The self-hosted webhook (recovery-coach serve).
+    alexa_route: str = "/"
+    verify_requests: bool = True
+    max_body_bytes: int = 128 * 1024
+    cert_fetch_timeout: float = 2.0
     # Everything one turn waits on (time zone, store calls), well inside Alexa's 8 s.
     request_budget: float = 5.0
 
@@ -76,4 +81,8 @@ class Settings:
             dynamodb_deadline=_float(env, "DYNAMODB_DEADLINE", cls.dynamodb_deadline),
             log_level=env.get("LOG_LEVEL", "").strip().upper() or cls.log_level,
             request_budget=_float(env, "REQUEST_BUDGET", cls.request_budget),
+            alexa_route=env.get("ALEXA_ROUTE", "").strip() or cls.alexa_route,
+            verify_requests=env.get("ALEXA_VERIFY", "on").strip().lower() not in ("off", "0", "false", "no"),
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes),
+            cert_fetch_timeout=_float(env, "CERT_FETCH_TIMEOUT", cls.cert_fetch_timeout),
         )

@@ -1,0 +1,80 @@
+"""`recovery-coach serve`: the skill as an HTTP service on gunicorn (workers × threads), behind a TLS proxy."""
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from recovery_coach.config import Settings
+
+WARNING = """
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+!!  ALEXA REQUEST VERIFICATION IS OFF (ALEXA_VERIFY=off / --no-verify).      !!
+!!  Anyone who can reach this port can act as any user. Local development   !!
+!!  only: never expose this server.                                          !!
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+"""
+
+
+def make_app(settings: Settings, verifier: Any | None = None) -> Any:
+    """The WSGI app `serve` runs: the same lambda_handler as AWS, behind verification."""
+    from lambda_function import lambda_handler
+    from recovery_coach.webhook.app import SkillApp
+
+    if settings.verify_requests and verifier is None:
+        from recovery_coach.webhook.verify import Verifier
+
+        if not settings.skill_id:
+            raise SystemExit("recovery-coach serve: set SKILL_ID (your amzn1.ask.skill... id) to verify Alexa requests")
+        verifier = Verifier(skill_id=settings.skill_id, fetch_timeout=settings.cert_fetch_timeout)
+    return SkillApp(settings, verifier if settings.verify_requests else None, lambda_handler, extra=_report_routes(settings))
+
+
+def _report_routes(settings: Settings) -> Any | None:
+    try:
+        from recovery_coach.report.web import ReportRoutes
+    except ImportError:
+        return None
+    return ReportRoutes(settings)
+
+
+class Server(BaseApplication):  # type: ignore[misc]
+    """gunicorn, configured in code: `load` runs in each worker, so clients are built per process."""
+
+    def __init__(self, factory: Callable[[], Any], options: dict[str, Any]) -> None:
+        self.factory = factory
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return self.factory()
+
+
+def serve(settings: Settings, host: str, port: int, workers: int, threads: int, factory: Callable[[], Any] | None = None) -> None:
+    logging.basicConfig(level=settings.log_level, format="%(message)s", stream=sys.stderr)
+    if not settings.verify_requests:
+        sys.stderr.write(WARNING)
+    factory = factory or (lambda: make_app(settings))
+    factory()  # fail fast (e.g. no SKILL_ID) before forking workers
+    Server(
+        factory,
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "threads": threads,
+            "worker_class": "gthread",
+            "timeout": 30,
+            "graceful_timeout": 5,
+            "keepalive": 5,
+            "accesslog": None,  # the app logs one JSON line per request
+            "loglevel": "warning",
+            "limit_request_field_size": 16384,
+        },
+    ).run()

@@ -1,0 +1,95 @@
+"""`recovery-coach serve` as a clinic runs it: gunicorn on 127.0.0.1, verification on by default."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bench.load.run import run as load_run
+
+ROOT = Path(__file__).resolve().parents[2]
+EXE = Path(sys.executable).parent / "recovery-coach"
+FIXTURE = (ROOT / "tests" / "fixtures" / "launch_request.json").read_bytes()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(tmp_path: Path, *args: str, **env: str) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    run_env = {**os.environ, "RECOVERY_COACH_DB": str(tmp_path / "db.sqlite3"), **env}
+    for key in ("TABLE_NAME", "DYNAMODB_ENDPOINT", "SKILL_ID"):
+        if key not in env:
+            run_env.pop(key, None)
+    proc = subprocess.Popen([str(EXE), "serve", "--port", str(port), "--workers", "1", "--threads", "2", *args],
+                            env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1):
+                return proc, port
+        except OSError:
+            time.sleep(0.2)
+    return proc, port
+
+
+@pytest.fixture
+def stop() -> Iterator[list[subprocess.Popen]]:
+    procs: list[subprocess.Popen] = []
+    yield procs
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+            p.wait(timeout=15)
+
+
+def post(port: int, body: bytes) -> tuple[int, dict]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/", data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_verification_is_on_by_default_and_needs_a_skill_id(tmp_path: Path) -> None:
+    done = subprocess.run([str(EXE), "serve", "--port", str(free_port())], capture_output=True, text=True, timeout=30,
+                          env={k: v for k, v in os.environ.items() if k != "SKILL_ID"})
+    assert done.returncode != 0 and "set SKILL_ID" in done.stderr
+
+
+def test_an_unsigned_request_is_refused_by_the_real_server(tmp_path: Path, stop: list) -> None:
+    proc, port = start(tmp_path, SKILL_ID="amzn1.ask.skill.00000000-0000-0000-0000-000000000000")
+    stop.append(proc)
+    status, body = post(port, FIXTURE)
+    assert status == 400 and body["error"] == "verification:missing_cert_url"
+
+
+def test_switching_verification_off_prints_a_loud_warning(tmp_path: Path, stop: list) -> None:
+    proc, port = start(tmp_path, "--no-verify")
+    stop.append(proc)
+    status, body = post(port, FIXTURE)
+    assert status == 200 and "Welcome to Spine Recovery" in body["response"]["outputSpeech"]["ssml"]
+    proc.terminate()
+    _, err = proc.communicate(timeout=15)
+    assert "VERIFICATION IS OFF" in err
+
+
+def test_a_small_load_loses_nothing() -> None:
+    """The benchmark's little sibling: 2 s, 5 signed users, DynamoDB Local behind the server."""
+    result = load_run(seconds=2, users=5, workers=1, threads=4)
+    total = result["stats"]["Aggregated"]
+    assert total["requests"] > 0 and total["failures"] == 0
+    assert result["checkins_confirmed"] > 0 and result["checkins_missing"] == 0
