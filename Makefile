@@ -38,6 +38,7 @@ check-models: $(STAMP)
 
 # Tests run in a private network namespace: servers they start are reachable at 127.0.0.1 only.
 test: $(STAMP) $(DDB_STAMP)
+	bash scripts/install-chromium.sh
 	scripts/isolated $(PY) -m pytest -q $(PYTEST_ARGS)
 
 unit: $(STAMP)

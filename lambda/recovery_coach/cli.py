@@ -70,6 +70,21 @@ def _chat(args: argparse.Namespace, inp: TextIO, out: TextIO) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace, out: TextIO) -> int:
+    """The same store the skill uses, read directly: this is the local user's own data."""
+    from datetime import timedelta
+
+    from recovery_coach.handlers.base import user_key
+    from recovery_coach.report.render import render_csv
+    from recovery_coach.skill import default_services
+
+    services = default_services()
+    since = services.clock().date() - timedelta(days=args.days)
+    record = services.store.load(user_key(envelope.Device.for_user(args.user).user_id), since=since)
+    out.write(render_csv(record.checkins))
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
@@ -95,6 +110,9 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("utterance")
     ask.add_argument("--json", action="store_true", help="print the whole response envelope")
     sub.add_parser("chat", parents=[common], help="hold a conversation")
+    report = sub.add_parser("report", parents=[common], help="export this user's check-ins")
+    report.add_argument("--csv", action="store_true", required=True, help="write CSV to standard output")
+    report.add_argument("--days", type=int, default=365, help="how far back (default 365)")
     serve = sub.add_parser("serve", help="run the skill as an HTTP service (put a TLS proxy in front)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
@@ -112,6 +130,8 @@ def main(argv: list[str] | None = None, inp: TextIO | None = None, out: TextIO |
         return _ask(args, out)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "report":
+        return _report(args, out)
     return _chat(args, inp, out)
 
 

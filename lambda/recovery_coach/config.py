@@ -50,6 +50,12 @@ class Settings:
     verify_requests: bool = True
     max_body_bytes: int = 128 * 1024
     cert_fetch_timeout: float = 2.0
+    # Sharing with caregivers.
+    share_secret: str = "recovery-coach-local"
+    share_code_hours: int = 24
+    report_token_days: int = 7
+    link_attempts_per_hour: int = 5
+    report_base_url: str = "http://127.0.0.1:8080"
     # Everything one turn waits on (time zone, store calls), well inside Alexa's 8 s.
     request_budget: float = 5.0
 
@@ -81,6 +87,11 @@ class Settings:
             dynamodb_deadline=_float(env, "DYNAMODB_DEADLINE", cls.dynamodb_deadline),
             log_level=env.get("LOG_LEVEL", "").strip().upper() or cls.log_level,
             request_budget=_float(env, "REQUEST_BUDGET", cls.request_budget),
+            share_secret=env.get("SHARE_SECRET", "").strip() or cls.share_secret,
+            share_code_hours=_int(env, "SHARE_CODE_HOURS", cls.share_code_hours),
+            report_token_days=_int(env, "REPORT_TOKEN_DAYS", cls.report_token_days),
+            link_attempts_per_hour=_int(env, "LINK_ATTEMPTS_PER_HOUR", cls.link_attempts_per_hour),
+            report_base_url=(env.get("REPORT_BASE_URL", "").strip() or cls.report_base_url).rstrip("/"),
             alexa_route=env.get("ALEXA_ROUTE", "").strip() or cls.alexa_route,
             verify_requests=env.get("ALEXA_VERIFY", "on").strip().lower() not in ("off", "0", "false", "no"),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes),

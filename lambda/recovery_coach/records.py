@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from recovery_coach.checkins import Checkin
 
@@ -34,3 +34,22 @@ class UserRecord:
 
     profile: Profile = field(default_factory=Profile)
     checkins: tuple[Checkin, ...] = ()
+
+
+@dataclass(frozen=True)
+class Link:
+    """A caregiver's read-only access to one patient's check-ins."""
+
+    patient: str  # the patient's user key
+    caregiver: str  # the caregiver's user key
+    label: str  # what the patient chose to be called ("Mom"): never health data
+    since: datetime
+
+
+@dataclass(frozen=True)
+class ReportAccess:
+    """What a valid report token opens: one patient's check-ins, read-only, until it expires."""
+
+    patient: str
+    label: str
+    expires: datetime

@@ -70,6 +70,10 @@ def spoken_number(words: str) -> str:
     words = words.strip()
     if re.fullmatch(r"-?\d+(\.\d+)?", words):
         return words
+    tokens = words.replace("-", " ").split()
+    single = [str(NUMBER_WORDS[t]) if NUMBER_WORDS.get(t, 99) < 10 else t for t in tokens]
+    if len(tokens) > 1 and all(len(t) == 1 and t.isdigit() for t in single):
+        return "".join(single)  # digit by digit: "four eight two" is 482, as Alexa hears it
     sign, total, seen = "", 0, False
     for word in words.replace("-", " ").split():
         if word in ("minus", "negative") and not seen:
@@ -191,12 +195,17 @@ class Resolver:
             return slot_json(name, said, None, type_name)
         return slot_json(name, said)
 
-    @staticmethod
-    def _plausible(type_name: str, said: str) -> bool:
+    def _plausible(self, type_name: str, said: str) -> bool:
+        """Whether a slot's words could be its type; out-of-list words for a custom type count only
+        when other words of the sample carried the meaning."""
         if type_name == "AMAZON.NUMBER":
             return looks_numeric(said)
         if type_name == "AMAZON.DATE":
             return spoken_date(said, date.today()) is not None
+        if type_name in self.types:
+            known = {normalize(v["name"]["value"]) for v in self.types[type_name]}
+            known |= {normalize(s) for v in self.types[type_name] for s in v["name"].get("synonyms", [])}
+            return said in known
         return True
 
     def resolve(self, text: str) -> Resolution:

@@ -54,6 +54,13 @@ def default_skill() -> CustomSkill:
     return _skill
 
 
+def default_services() -> Services:
+    """The services of the default skill (the report pages read the same store)."""
+    default_skill()
+    assert _services is not None
+    return _services
+
+
 def handle_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     skill = default_skill()
     envelope = skill.serializer.deserialize(payload=json.dumps(event), obj_type=RequestEnvelope)

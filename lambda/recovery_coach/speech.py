@@ -9,6 +9,7 @@ import html
 import re
 
 _PHONE = re.compile(r"\b(?:\d{3}-\d{3}-\d{4}|911)\b")
+_DIGITS = re.compile(r"\b\d(?:, \d){3,}\b")  # a code read digit by digit: slowly
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 _BEFORE_PUNCT = re.compile(r"\s+([.,?!;:])")
@@ -17,6 +18,7 @@ _BEFORE_PUNCT = re.compile(r"\s+([.,?!;:])")
 def to_ssml(text: str) -> str:
     escaped = html.escape(text, quote=False)
     marked = _PHONE.sub(lambda m: f'<say-as interpret-as="telephone">{m.group(0)}</say-as>', escaped)
+    marked = _DIGITS.sub(lambda m: f'<prosody rate="slow">{m.group(0)}</prosody>', marked)
     return f"<speak>{marked}</speak>"
 
 

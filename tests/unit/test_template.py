@@ -43,8 +43,8 @@ def template() -> dict[str, Any]:
     return load_template(DEFAULT_TEMPLATE)
 
 
-def _fn(t: dict[str, Any]) -> dict[str, Any]:
-    res = t["Resources"][FUNCTION]
+def _fn(t: dict[str, Any], name: str = FUNCTION) -> dict[str, Any]:
+    res = t["Resources"][name]
     assert res["Type"] == "AWS::Serverless::Function"
     return res["Properties"]
 
@@ -101,16 +101,16 @@ def alexa_event_problems(t: dict[str, Any]) -> list[str]:
     return problems
 
 
-def log_retention_problems(t: dict[str, Any]) -> list[str]:
+def log_retention_problems(t: dict[str, Any], function: str = FUNCTION) -> list[str]:
     resources = t["Resources"]
     groups = {lid: r for lid, r in resources.items() if r.get("Type") == "AWS::Logs::LogGroup"}
-    logging_ref = (_fn(t).get("LoggingConfig") or {}).get("LogGroup")
+    logging_ref = (_fn(t, function).get("LoggingConfig") or {}).get("LogGroup")
     fn_groups = []
     if isinstance(logging_ref, dict) and logging_ref.get("Ref") in groups:
         fn_groups.append(logging_ref["Ref"])
     for lid, group in groups.items():
         name = (group.get("Properties") or {}).get("LogGroupName")
-        if isinstance(name, dict) and f"${{{FUNCTION}}}" in str(name.get("Fn::Sub", "")):
+        if isinstance(name, dict) and f"${{{function}}}" in str(name.get("Fn::Sub", "")):
             fn_groups.append(lid)
     if logging_ref is not None and not fn_groups:
         return [f"LoggingConfig.LogGroup {logging_ref!r} is not a log group defined in the template"]
@@ -336,3 +336,140 @@ def test_checkers_catch_loosening(template: dict[str, Any], name: str) -> None:
     loosened = copy.deepcopy(template)
     mutate(loosened)
     assert checker(loosened), f"{checker.__name__} did not notice mutation {name!r}"
+
+
+# --------------------------------------------------------------------------
+# The caregiver report function: public Function URL, read-only on the table
+# --------------------------------------------------------------------------
+
+REPORT = "ReportFunction"
+REPORT_URL = "ReportFunctionUrl"  # the AWS::Lambda::Url SAM generates for FunctionUrlConfig
+# Exactly what the report needs: the token item (GetItem) and the patient's check-ins (Query).
+REPORT_DYNAMODB_ACTIONS = {"dynamodb:GetItem", "dynamodb:Query"}
+WRITE_VERBS = ("Put", "Update", "Delete", "BatchWrite", "Transact", "PartiQL", "Create", "Restore", "Import")
+
+
+def report_function_problems(t: dict[str, Any]) -> list[str]:
+    props, problems = _fn(t, REPORT), []
+    if props.get("Handler") != "report_function.handler" or props.get("CodeUri") != "lambda/":
+        problems.append("ReportFunction must run report_function.handler from lambda/ (the skill's code)")
+    m = re.fullmatch(r"python3\.(\d+)", str(props.get("Runtime", "")))
+    if not m or int(m.group(1)) < 12 or props.get("Architectures") != ["arm64"]:
+        problems.append("ReportFunction must be python3.12+ on arm64")
+    timeout, memory = props.get("Timeout"), props.get("MemorySize")
+    if not isinstance(timeout, int) or not 1 <= timeout <= 10:
+        problems.append(f"ReportFunction Timeout must be 1-10 s, got {timeout!r}")
+    if not isinstance(memory, int) or not 128 <= memory <= 512:
+        problems.append(f"ReportFunction MemorySize must be small (128-512), got {memory!r}")
+    url = props.get("FunctionUrlConfig")
+    if not isinstance(url, dict):
+        problems.append("ReportFunction has no FunctionUrlConfig: caregivers could not open the report")
+    else:
+        if url.get("AuthType") != "NONE":
+            problems.append(f"Function URL AuthType must be NONE (the token is the credential), got {url.get('AuthType')!r}")
+        if "Cors" in url:
+            problems.append("Function URL must not enable CORS: no other site may read a report")
+    if props.get("Events"):
+        problems.append("ReportFunction must have no event sources besides its Function URL")
+    env = (props.get("Environment") or {}).get("Variables") or {}
+    if env.get("TABLE_NAME") != {"Ref": TABLE} or env.get("DEFAULT_TIMEZONE") != {"Ref": "DefaultTimezone"}:
+        problems.append("ReportFunction must read the same table and default time zone as the skill")
+    return problems
+
+
+def report_iam_problems(t: dict[str, Any]) -> list[str]:
+    problems: list[str] = []
+    for i, policy in enumerate(_as_list(_fn(t, REPORT).get("Policies") or [])):
+        where = f"{REPORT}.Policies[{i}]"
+        if not isinstance(policy, dict) or "Statement" not in policy:
+            # Managed policies and SAM templates (even DynamoDBReadPolicy: Scan, BatchGet, Describe...)
+            # grant more than GetItem and Query; spell the statement out instead.
+            problems.append(f"{where}: only an explicit Statement is allowed, got {policy!r}")
+            continue
+        for j, stmt in enumerate(_as_list(policy["Statement"])):
+            at = f"{where}.Statement[{j}]"
+            if "NotAction" in stmt or "NotResource" in stmt:
+                problems.append(f"{at}: NotAction/NotResource not allowed")
+            if stmt.get("Effect") != "Allow":
+                continue
+            for action in (str(a) for a in _as_list(stmt.get("Action", []))):
+                if any(verb.lower() in action.lower() for verb in WRITE_VERBS):
+                    problems.append(f"{at}: {action} writes; the report function is read-only")
+                elif action not in REPORT_DYNAMODB_ACTIONS:
+                    problems.append(f"{at}: {action} is not GetItem or Query")
+            for resource in _as_list(stmt.get("Resource")):
+                if resource not in TABLE_ARN_FORMS:
+                    problems.append(f"{at}: resource {resource!r} is not the table ARN")
+    return problems
+
+
+def report_grants(t: dict[str, Any]) -> set[str]:
+    return {str(a) for p in _as_list(_fn(t, REPORT).get("Policies") or []) if isinstance(p, dict)
+            for s in _as_list(p.get("Statement") or []) if s.get("Effect") == "Allow"
+            for a in _as_list(s.get("Action", []))}
+
+
+def test_report_function_shape(template: dict[str, Any]) -> None:
+    assert report_function_problems(template) == []
+    assert template["Resources"][REPORT]["Type"] == "AWS::Serverless::Function"
+
+
+def test_report_function_is_read_only_on_the_table(template: dict[str, Any]) -> None:
+    assert report_iam_problems(template) == []
+    granted = report_grants(template)
+    assert granted == REPORT_DYNAMODB_ACTIONS
+    assert not [a for a in granted if any(v in a for v in WRITE_VERBS)]
+
+
+def test_report_function_has_a_function_url_and_kept_logs(template: dict[str, Any]) -> None:
+    assert _fn(template, REPORT)["FunctionUrlConfig"] == {"AuthType": "NONE"}
+    assert log_retention_problems(template, REPORT) == []
+    group = _fn(template, REPORT)["LoggingConfig"]["LogGroup"]["Ref"]
+    assert group != _fn(template)["LoggingConfig"]["LogGroup"]["Ref"], "each function has its own log group"
+    assert template["Resources"][group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+def test_the_skill_knows_the_report_url_and_it_is_an_output(template: dict[str, Any]) -> None:
+    url = {"Fn::GetAtt": [REPORT_URL, "FunctionUrl"]}
+    assert _fn(template)["Environment"]["Variables"]["REPORT_BASE_URL"] == url
+    assert url in [o["Value"] for o in template["Outputs"].values()]
+    # No cycle: the report function must not depend on the skill function.
+    assert FUNCTION not in str(template["Resources"][REPORT])
+
+
+def _report_stmt(t: dict[str, Any]) -> dict[str, Any]:
+    return _fn(t, REPORT)["Policies"][0]["Statement"][0]
+
+
+REPORT_MUTATIONS = {
+    **{f"report-{a}": (report_iam_problems, lambda t, a=a: _report_stmt(t)["Action"].append(f"dynamodb:{a}"))
+       for a in ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems", "Scan", "*")},
+    "report-resource-star": (report_iam_problems, lambda t: _report_stmt(t).__setitem__("Resource", "*")),
+    "report-managed": (report_iam_problems, lambda t: _fn(t, REPORT)["Policies"].append("AmazonDynamoDBReadOnlyAccess")),
+    "report-crud-template": (report_iam_problems, lambda t: _fn(t, REPORT)["Policies"].append(
+        {"DynamoDBCrudPolicy": {"TableName": {"Ref": TABLE}}})),
+    "report-no-url": (report_function_problems, lambda t: _fn(t, REPORT).pop("FunctionUrlConfig")),
+    "report-cors": (report_function_problems, lambda t: _fn(t, REPORT)["FunctionUrlConfig"].__setitem__(
+        "Cors", {"AllowOrigins": ["*"]})),
+    "report-timeout-30": (report_function_problems, _set(["Resources", REPORT, "Properties", "Timeout"], 30)),
+    "report-x86": (report_function_problems, _set(["Resources", REPORT, "Properties", "Architectures"], ["x86_64"])),
+    "report-no-retention": (lambda t: log_retention_problems(t, REPORT), lambda t: t["Resources"][
+        _fn(t, REPORT)["LoggingConfig"]["LogGroup"]["Ref"]]["Properties"].pop("RetentionInDays")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REPORT_MUTATIONS))
+def test_report_checkers_catch_loosening(template: dict[str, Any], name: str) -> None:
+    checker, mutate = REPORT_MUTATIONS[name]
+    assert checker(template) == []
+    loosened = copy.deepcopy(template)
+    mutate(loosened)
+    assert checker(loosened), f"{name} was not noticed"
+
+
+def test_the_sharing_key_comes_from_a_hidden_parameter() -> None:
+    template = load_template(DEFAULT_TEMPLATE)
+    param = template["Parameters"]["ShareSecret"]
+    assert param["NoEcho"] is True and param["MinLength"] >= 32
+    env = template["Resources"]["SkillFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["SHARE_SECRET"] == {"Ref": "ShareSecret"}

@@ -89,6 +89,17 @@ class Turn:
             return "?"
         return value.strip()
 
+    def canonical(self, name: str) -> str | None:
+        """A custom slot's value as the model names it ("Mom" for "mum"), else what was heard."""
+        slot = self._slot(name)
+        value = self.slot(name)
+        if value is None or value == "?":
+            return None
+        for authority in getattr(getattr(slot, "resolutions", None), "resolutions_per_authority", None) or []:
+            if authority.values:
+                return authority.values[0].value.name
+        return value[:1].upper() + value[1:]
+
     @property
     def red_flag(self) -> str | None:
         return self.attrs.get(RED_FLAG)
@@ -111,22 +122,26 @@ class Turn:
     def forget_record(self) -> None:
         self._record = None
 
+    def zone(self) -> ZoneInfo:
+        """The device's time zone, from the Alexa Settings API (asked once per session), else the
+        configured default zone."""
+        name = self.session.get("tz")
+        if not name:
+            system = self.h.request_envelope.context.system
+            name = device_timezone(
+                system.api_endpoint,
+                system.api_access_token,
+                system.device.device_id if system.device else None,
+                budget.within(self.services.settings.settings_api_timeout),
+            )
+            if name:
+                self.session["tz"] = name
+        return ZoneInfo(name or self.services.settings.default_timezone)
+
     def today(self) -> date:
-        """The device's local date: its time zone from the Alexa Settings API (once per session),
-        else the configured default zone."""
+        """The device's local date."""
         if self._today is None:
-            zone = self.session.get("tz")
-            if not zone:
-                system = self.h.request_envelope.context.system
-                zone = device_timezone(
-                    system.api_endpoint,
-                    system.api_access_token,
-                    system.device.device_id if system.device else None,
-                    budget.within(self.services.settings.settings_api_timeout),
-                )
-                if zone:
-                    self.session["tz"] = zone
-            self._today = self.services.clock().astimezone(ZoneInfo(zone or self.services.settings.default_timezone)).date()
+            self._today = self.services.clock().astimezone(self.zone()).date()
         return self._today
 
     @property

@@ -33,20 +33,25 @@ def week_speech(t: Turn, s: Summary, today: date, procedure: date | None) -> lis
             )
         )
     parts.append(t.t(f"review.trend.{s.trend}"))
-    if not s.missed:
-        parts.append(t.t("review.missed.none"))
-    elif len(s.missed) == 1:
-        parts.append(t.t("review.missed.one", days=phrases.day_list(t, s.missed, today)))
-    elif len(s.missed) <= MISSED_NAMED:
-        parts.append(t.t("review.missed.some", count=len(s.missed), days=phrases.day_list(t, s.missed, today)))
-    else:
-        parts.append(t.t("review.missed.many", count=len(s.missed)))
+    parts.append(missed_speech(t, s, today, "review"))
     since = days_since(procedure, today)
     if since is not None:
         parts.append(t.t("review.procedure_day", days=since))
     if s.worrying:
         parts.append(t.t("review.worrying"))
     return parts
+
+
+def missed_speech(t: Turn, s: Summary, today: date, voice: str) -> str:
+    """Missed days, named when there are few. `voice` is "review" (the patient) or "care" (a caregiver)."""
+    if not s.missed:
+        return t.t(f"{voice}.missed.none")
+    days = phrases.day_list(t, s.missed, today)
+    if len(s.missed) == 1:
+        return t.t(f"{voice}.missed.one", days=days)
+    if len(s.missed) <= MISSED_NAMED:
+        return t.t(f"{voice}.missed.some", count=len(s.missed), days=days)
+    return t.t(f"{voice}.missed.many", count=len(s.missed))
 
 
 class ReviewWeekHandler(AbstractRequestHandler):

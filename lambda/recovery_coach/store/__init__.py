@@ -4,11 +4,11 @@ Every method is one logical operation; DynamoDB's is one round trip where it can
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from recovery_coach.checkins import Checkin
-from recovery_coach.records import Profile, UserRecord
+from recovery_coach.records import Link, Profile, ReportAccess, UserRecord
 
 
 class StoreUnavailable(Exception):
@@ -29,4 +29,31 @@ class Store(Protocol):
     def save_profile(self, user: str, profile: Profile) -> None: ...
 
     def delete_user(self, user: str) -> int:
-        """Delete everything stored for the user; returns how many records went."""
+        """Delete everything stored for the user, including every share they gave or received;
+        returns how many records went."""
+
+    # --- sharing with caregivers (codes and tokens arrive hashed; the store never sees them) ---
+    def save_share_code(self, patient: str, code_hash: str, label: str, expires: datetime) -> None: ...
+
+    def claim_share_code(self, code_hash: str, caregiver: str, now: datetime) -> tuple[str, Link | None]:
+        """Use a code once: ("ok", link), or ("unknown" | "used" | "expired" | "own", None).
+        Atomic: two caregivers racing for one code cannot both win."""
+
+    def count_failed_link(self, caregiver: str, now: datetime, window: timedelta, record: bool) -> int:
+        """Failed link attempts by this caregiver within `window` (recording one more if `record`)."""
+
+    def links_of_caregiver(self, caregiver: str) -> list[Link]:
+        """Oldest first (then by label), in every store."""
+
+    def links_of_patient(self, patient: str) -> list[Link]:
+        """Oldest first (then by label), in every store."""
+
+    def unlink(self, caregiver: str, patient: str) -> bool: ...
+
+    def revoke_sharing(self, patient: str) -> int:
+        """Every caregiver link, unused code and report token of the patient: gone at once."""
+
+    def save_report_token(self, token_hash: str, patient: str, label: str, expires: datetime) -> None: ...
+
+    def report_access(self, token_hash: str, now: datetime) -> ReportAccess | None:
+        """The patient a report token opens, if it exists and hasn't expired."""

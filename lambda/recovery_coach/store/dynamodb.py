@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from botocore.exceptions import (
@@ -27,11 +27,18 @@ from botocore.exceptions import (
 
 from recovery_coach import budget
 from recovery_coach.checkins import Checkin
-from recovery_coach.records import Profile, UserRecord
+from recovery_coach.records import Link, Profile, ReportAccess, UserRecord
 from recovery_coach.store import StoreUnavailable
 
 PROFILE = "PROFILE"
 CHECKIN = "CHECKIN#"
+# Sharing. Under the user's own key these sort after PROFILE, so the profile-and-check-ins
+# Query never reads them: SHARE#CARE#<caregiver>, SHARE#PATIENT#<patient> (the two halves of
+# a link), SHARE#CODE#<hash> and SHARE#TOKEN#<hash> (so revoking finds them), SHARE#LINKFAIL.
+SHARE = "SHARE#"
+SHARE_CARE, SHARE_PATIENT = "SHARE#CARE#", "SHARE#PATIENT#"
+SHARE_CODE, SHARE_TOKEN, SHARE_LINKFAIL = "SHARE#CODE#", "SHARE#TOKEN#", "SHARE#LINKFAIL"
+CODE, TOKEN = "CODE#", "TOKEN#"
 RETRYABLE_CODES = {
     "ProvisionedThroughputExceededException",
     "ThrottlingException",
@@ -52,7 +59,8 @@ def _day_key(day: date) -> dict[str, str]:
 
 
 def _conditional_failed(e: ClientError) -> bool:
-    return e.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+    """A condition said no (the caller decides what that means): not a fault to retry."""
+    return e.response.get("Error", {}).get("Code") in ("ConditionalCheckFailedException", "TransactionCanceledException")
 
 
 class DynamoStore:
@@ -243,25 +251,38 @@ class DynamoStore:
         self._call("put_item", self._until(), Item=item)
 
     def delete_user(self, user: str) -> int:
-        """Deletes in batches of 25. If it raises part way, what was deleted stays deleted;
-        calling it again finishes the job (deleting is idempotent)."""
+        """Everything under the user's key, and the other half of every share they gave or received.
+        Deletes in batches of 25. If it raises part way, what was deleted stays deleted; calling it
+        again finishes the job (deleting is idempotent)."""
         until = self._until()
-        keys: list[dict[str, Any]] = []
+        items = self._query_all(until, _pk(user), projection="pk, sk")
+        keys = [{"pk": i["pk"], "sk": i["sk"]} for i in items]
+        keys += [k for i in items for k in _other_half(user, i["sk"]["S"])]
+        self._delete_keys(keys, until)
+        return len(items)
+
+    def _query_all(self, until: float, pk: dict[str, str], prefix: str | None = None, projection: str | None = None) -> list[dict[str, Any]]:
+        condition, values = "pk = :pk", {":pk": pk}
+        if prefix:
+            condition, values = condition + " AND begins_with(sk, :prefix)", {**values, ":prefix": {"S": prefix}}
+        items: list[dict[str, Any]] = []
         start: dict[str, Any] | None = None
         while True:
             page = self._call(
                 "query",
                 until,
-                ConsistentRead=True,  # a check-in written just before must not survive
-                KeyConditionExpression="pk = :pk",
-                ExpressionAttributeValues={":pk": _pk(user)},
-                ProjectionExpression="pk, sk",
+                ConsistentRead=True,  # a write just before must be seen (and must not survive a delete)
+                KeyConditionExpression=condition,
+                ExpressionAttributeValues=values,
+                **({"ProjectionExpression": projection} if projection else {}),
                 **({"ExclusiveStartKey": start} if start else {}),
             )
-            keys.extend(page.get("Items", []))
+            items.extend(page.get("Items", []))
             start = page.get("LastEvaluatedKey")
             if not start:
-                break
+                return items
+
+    def _delete_keys(self, keys: list[dict[str, Any]], until: float) -> None:
         for i in range(0, len(keys), 25):
             pending = [{"DeleteRequest": {"Key": k}} for k in keys[i : i + 25]]
             for attempt in range(1, self.attempts + 1):
@@ -272,7 +293,126 @@ class DynamoStore:
                     break
             if pending:
                 raise StoreUnavailable("UnprocessedItems")
-        return len(keys)
+
+    def _transact(self, until: float, *items: dict[str, Any]) -> None:
+        for item in items:
+            next(iter(item.values()))["TableName"] = self.table
+        self._call("transact_write_items", until, table=False, TransactItems=list(items))
+
+    # --- sharing -------------------------------------------------------------------
+    def save_share_code(self, patient: str, code_hash: str, label: str, expires: datetime) -> None:
+        self._save_secret(CODE, "CODE", SHARE_CODE, code_hash, patient, label, expires)
+
+    def _save_secret(self, prefix: str, sk: str, pointer: str, digest: str, patient: str, label: str,
+                     expires: datetime) -> None:
+        """A hashed code or token, and the pointer under the patient that lets revoking find it."""
+        exp = {"N": str(int(expires.timestamp()))}
+        self._transact(
+            self._until(),
+            {"Put": {"Item": {"pk": {"S": prefix + digest}, "sk": {"S": sk}, "patient": {"S": patient},
+                              "label": {"S": label}, "expires_at": exp}}},
+            {"Put": {"Item": {"pk": _pk(patient), "sk": {"S": pointer + digest}, "expires_at": exp}}},
+        )
+
+    def claim_share_code(self, code_hash: str, caregiver: str, now: datetime) -> tuple[str, Link | None]:
+        until = self._until()
+        key = {"pk": {"S": CODE + code_hash}, "sk": {"S": "CODE"}}
+        item = self._call("get_item", until, Key=key, ConsistentRead=True).get("Item")
+        if item is None:
+            return "unknown", None
+        if "used_by" in item:
+            return "used", None
+        if int(item["expires_at"]["N"]) <= int(now.timestamp()):
+            return "expired", None
+        patient, label = item["patient"]["S"], item["label"]["S"]
+        if patient == caregiver:
+            return "own", None
+        link = {"label": {"S": label}, "since": {"S": now.isoformat()}, "expires_at": self._expires(now.timestamp())}
+        try:
+            self._transact(
+                until,
+                {"Update": {"Key": key, "UpdateExpression": "SET used_by = :c",
+                            "ConditionExpression": "attribute_not_exists(used_by) AND expires_at > :now",
+                            "ExpressionAttributeValues": {":c": {"S": caregiver}, ":now": {"N": str(int(now.timestamp()))}}}},
+                {"Put": {"Item": {"pk": _pk(patient), "sk": {"S": SHARE_CARE + caregiver}, **link}}},
+                {"Put": {"Item": {"pk": _pk(caregiver), "sk": {"S": SHARE_PATIENT + patient}, **link}}},
+            )
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+                return "used", None  # another caregiver claimed it a moment before
+            raise
+        return "ok", Link(patient, caregiver, label, now)
+
+    def count_failed_link(self, caregiver: str, now: datetime, window: timedelta, record: bool) -> int:
+        until = self._until()
+        key = {"pk": _pk(caregiver), "sk": {"S": SHARE_LINKFAIL}}
+        item = self._call("get_item", until, Key=key, ConsistentRead=True).get("Item") or {}
+        start = int(item.get("window_start", {}).get("N", 0))
+        count = int(item.get("count", {}).get("N", 0))
+        if start <= int((now - window).timestamp()):
+            start, count = int(now.timestamp()), 0
+        if record:
+            count += 1
+            self._call("put_item", until, Item={**key, "window_start": {"N": str(start)}, "count": {"N": str(count)},
+                                                "expires_at": {"N": str(start + int(window.total_seconds()))}})
+        return count
+
+    def links_of_caregiver(self, caregiver: str) -> list[Link]:
+        items = self._query_all(self._until(), _pk(caregiver), SHARE_PATIENT)
+        return _oldest_first([_link(i["sk"]["S"][len(SHARE_PATIENT):], caregiver, i) for i in items])
+
+    def links_of_patient(self, patient: str) -> list[Link]:
+        items = self._query_all(self._until(), _pk(patient), SHARE_CARE)
+        return _oldest_first([_link(patient, i["sk"]["S"][len(SHARE_CARE):], i) for i in items])
+
+    def unlink(self, caregiver: str, patient: str) -> bool:
+        until = self._until()
+        old = self._call("delete_item", until, Key={"pk": _pk(caregiver), "sk": {"S": SHARE_PATIENT + patient}},
+                         ReturnValues="ALL_OLD").get("Attributes")
+        self._call("delete_item", until, Key={"pk": _pk(patient), "sk": {"S": SHARE_CARE + caregiver}})
+        return old is not None
+
+    def revoke_sharing(self, patient: str) -> int:
+        until = self._until()
+        items = [i for i in self._query_all(until, _pk(patient), SHARE, projection="pk, sk")
+                 if not i["sk"]["S"].startswith(SHARE_PATIENT) and i["sk"]["S"] != SHARE_LINKFAIL]
+        keys = [{"pk": i["pk"], "sk": i["sk"]} for i in items]
+        keys += [k for i in items for k in _other_half(patient, i["sk"]["S"])]
+        self._delete_keys(keys, until)
+        return len(items)
+
+    def save_report_token(self, token_hash: str, patient: str, label: str, expires: datetime) -> None:
+        self._save_secret(TOKEN, "TOKEN", SHARE_TOKEN, token_hash, patient, label, expires)
+
+    def report_access(self, token_hash: str, now: datetime) -> ReportAccess | None:
+        key = {"pk": {"S": TOKEN + token_hash}, "sk": {"S": "TOKEN"}}
+        item = self._call("get_item", self._until(), Key=key, ConsistentRead=True).get("Item")
+        # TTL deletes lazily (up to days late): expiry is checked here, not left to TTL.
+        if item is None or int(item["expires_at"]["N"]) <= int(now.timestamp()):
+            return None
+        expires = datetime.fromtimestamp(int(item["expires_at"]["N"]), timezone.utc)
+        return ReportAccess(item["patient"]["S"], item["label"]["S"], expires)
+
+
+def _other_half(user: str, sk: str) -> list[dict[str, Any]]:
+    """The item that mirrors a share item under another key: deleted together with it."""
+    if sk.startswith(SHARE_CARE):
+        return [{"pk": _pk(sk[len(SHARE_CARE):]), "sk": {"S": SHARE_PATIENT + user}}]
+    if sk.startswith(SHARE_PATIENT):
+        return [{"pk": _pk(sk[len(SHARE_PATIENT):]), "sk": {"S": SHARE_CARE + user}}]
+    if sk.startswith(SHARE_CODE):
+        return [{"pk": {"S": CODE + sk[len(SHARE_CODE):]}, "sk": {"S": "CODE"}}]
+    if sk.startswith(SHARE_TOKEN):
+        return [{"pk": {"S": TOKEN + sk[len(SHARE_TOKEN):]}, "sk": {"S": "TOKEN"}}]
+    return []
+
+
+def _oldest_first(links: list[Link]) -> list[Link]:
+    return sorted(links, key=lambda link: (link.since, link.label))
+
+
+def _link(patient: str, caregiver: str, item: dict[str, Any]) -> Link:
+    return Link(patient, caregiver, item["label"]["S"], datetime.fromisoformat(item["since"]["S"]))
 
 
 def _profile(item: dict[str, Any] | None) -> Profile:

@@ -20,7 +20,8 @@ log = logging.getLogger("recovery_coach.webhook")
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 StartResponse = Callable[..., Any]
-REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large"}
+REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large",
+           503: "Service Unavailable"}
 
 
 class Rejected(Exception):
@@ -62,6 +63,7 @@ class SkillApp:
         started = time.perf_counter()
         method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/") or "/"
         line: dict[str, Any] = {"request_id": None, "type": None, "intent": None}
+        more: list[tuple[str, str]] = []  # headers an extra route adds
         try:
             if path == "/health":
                 status, body, ctype = 200, json.dumps({"status": "ok"}).encode(), "application/json"
@@ -70,18 +72,20 @@ class SkillApp:
                     raise Rejected(405, "method")
                 status, body, ctype = self._alexa(environ, line)
             elif self.extra is not None:
-                status, body, ctype = self.extra(environ)
+                status, body, ctype, *rest = self.extra(environ)
+                more = list(rest[0]) if rest else []
             else:
                 raise Rejected(404, "route")
         except Rejected as e:
             status, body, ctype = e.status, json.dumps({"error": e.reason}).encode(), "application/json"
             line["reason"] = e.reason
-        line.update(status=status, route="alexa" if path == self.settings.alexa_route else path[:40],
+        line.update(status=status, route="alexa" if path == self.settings.alexa_route
+                    else "report" if path.startswith("/report") else path[:40],  # a report path holds a token
                     latency_ms=round((time.perf_counter() - started) * 1000, 2))
         if line["request_id"] is None:
             line["request_id"] = str(uuid.uuid4())
         log.info(json.dumps(line))
-        start_response(f"{status} {REASONS.get(status, '')}".strip(), [("Content-Type", ctype), ("Content-Length", str(len(body)))])
+        start_response(f"{status} {REASONS.get(status, '')}".strip(), [("Content-Type", ctype), ("Content-Length", str(len(body))), *more])
         return [body]
 
     def _read(self, environ: Mapping[str, Any]) -> bytes:
