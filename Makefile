@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DDB_STAMP := .tools/dynamodb-local/.installed
 
-.PHONY: help install chat test unit models check-models validate load clean
+.PHONY: help install chat test unit models check-models validate load bench clean
 
 help:
 	@echo "make chat      talk to the skill in this terminal (installs first)"
@@ -14,6 +14,7 @@ help:
 	@echo "make models    regenerate skill-package/ from interaction_models/"
 	@echo "make validate  sam validate --lint (installs aws-sam-cli into .tools/)"
 	@echo "make load      the 60 s load test of recovery-coach serve"
+	@echo "make bench     cold start, warm turns, round trips, memory, package size vs ASK SDK baselines"
 
 $(STAMP): pyproject.toml lambda/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +47,12 @@ unit: $(STAMP)
 
 validate:
 	bash scripts/sam-validate.sh
+
+# Our skill next to two ASK SDK baselines: cold start, warm turns, round trips, memory, package size.
+# The package is assembled from PyPI first (outside the namespace); the rest runs on 127.0.0.1 only.
+bench: $(STAMP) $(DDB_STAMP)
+	$(PY) -m bench.package --json .tools/package.json
+	scripts/isolated $(PY) -m bench.run --package .tools/package.json --json bench/results.json
 
 # 60 s of 50 signed simulated users against the served skill, DynamoDB Local behind it.
 load: $(STAMP) $(DDB_STAMP)

@@ -89,6 +89,8 @@ class Knowledge:
     _order: tuple[Topic, ...] = field(default=(), repr=False, compare=False)
     _index: dict[str, tuple[_Cue, ...]] = field(default_factory=dict, repr=False, compare=False)
     _flags: tuple[_Flag, ...] = field(default=(), repr=False, compare=False)
+    # Every red-flag pattern in one regex: most text has none, and one search says so.
+    _any_flag: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
 
     __hash__ = object.__hash__  # dict fields: identity hashing is enough
 
@@ -141,13 +143,21 @@ class Knowledge:
         if not text:
             return None
         flat = _flat(text)
-        if not flat:
+        if not flat or (self._any_flag is not None and not self._any_flag.search(flat)):
             return None
         for flag in self._flags:
             for pattern in flag.patterns:
                 for m in pattern.finditer(flat):
                     if not _negated(flat, m.start(), m.end()):
                         return flag.id
+        return None
+
+
+def _combined(patterns: Iterable[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One alternation of all patterns, as a pre-filter; None if they can't be combined."""
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
+    except re.error:
         return None
 
 
@@ -344,6 +354,7 @@ def parse_knowledge(data: Mapping[str, Any], fields: Mapping[str, str]) -> Knowl
         _order=tuple(order),
         _index={k: tuple(v) for k, v in index.items()},
         _flags=tuple(flags),
+        _any_flag=_combined(p for flag in flags for p in flag.patterns),
     )
 
 

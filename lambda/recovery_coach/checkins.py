@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from statistics import mean
 
 MIN_SCORE, MAX_SCORE = 0, 10
 # A least-squares slope (points per day) beyond this counts as a trend.
@@ -101,6 +100,11 @@ class Summary:
     worrying: tuple[Checkin, ...]
 
     logged: int = 0
+
+
+def mean(values: Iterable[float]) -> float:
+    items = list(values)
+    return sum(items) / len(items)
 
 
 def slope(points: Sequence[tuple[float, float]]) -> float:

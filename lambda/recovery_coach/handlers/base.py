@@ -18,7 +18,6 @@ from ask_sdk_model import IntentRequest, Response
 from ask_sdk_model.ui import SimpleCard
 
 from recovery_coach import budget
-from recovery_coach.alexa_api import device_timezone
 from recovery_coach.checkins import Thresholds
 from recovery_coach.content import Content
 from recovery_coach.records import Profile, UserRecord
@@ -127,6 +126,8 @@ class Turn:
         configured default zone."""
         name = self.session.get("tz")
         if not name:
+            from recovery_coach.alexa_api import device_timezone  # urllib: only when a date is needed
+
             system = self.h.request_envelope.context.system
             name = device_timezone(
                 system.api_endpoint,

@@ -1,0 +1,79 @@
+"""One skill in one fresh process: `cold` (import + first launch), `warm` (turns in a loop), `memory`.
+
+    python bench/child.py SKILL MODE ENVELOPES.json      (SKILL: ours | core | adapter)
+
+Prints one JSON line. Envelopes come from a file, so this process imports nothing of ours
+except the skill under test.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+STARTED = time.perf_counter()
+ROOT = __file__.rsplit("/bench/", 1)[0]
+
+
+def load_skill(name: str):  # noqa: ANN201
+    if name != "ours":
+        sys.path.insert(0, f"{ROOT}/bench/baselines/hello_{name}")
+    import lambda_function
+
+    return lambda_function
+
+
+def storage_client(name: str, module) -> object:  # noqa: ANN001
+    if name == "ours":
+        from recovery_coach import skill
+
+        return skill.default_services().store.client
+    if name == "core":
+        return module.dynamodb
+    return module.adapter.dynamodb.meta.client
+
+
+def main() -> None:
+    name, mode, path = sys.argv[1], sys.argv[2], sys.argv[3]
+    with open(path) as f:
+        envelopes = json.load(f)
+    module = load_skill(name)
+    imported = time.perf_counter()
+    if mode == "cold":
+        response = module.lambda_handler(envelopes["launch"][0], None)
+        assert response["response"]["outputSpeech"], response
+        done = time.perf_counter()
+        print(json.dumps({"import_ms": (imported - STARTED) * 1000, "first_turn_ms": (done - imported) * 1000}))
+        return
+    calls = {"n": 0}
+
+    def count(**_: object) -> None:
+        calls["n"] += 1
+
+    module.lambda_handler(envelopes["launch"][0], None)  # warm up: clients built, content loaded
+    storage_client(name, module).meta.events.register("before-call.dynamodb", count)
+    if mode == "memory":
+        kinds = list(envelopes)
+        for i in range(1000):
+            batch = envelopes[kinds[i % len(kinds)]]
+            module.lambda_handler(batch[i % len(batch)], None)
+        # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork and exec.
+        with open("/proc/self/status") as status:
+            hwm_kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+        print(json.dumps({"peak_rss_mb": hwm_kb / 1024}))
+        return
+    out: dict[str, object] = {}
+    for kind, batch in envelopes.items():
+        times = []
+        before = calls["n"]
+        for event in batch:
+            t0 = time.perf_counter()
+            response = module.lambda_handler(event, None)
+            times.append((time.perf_counter() - t0) * 1000)
+            assert response["response"].get("outputSpeech"), (kind, response)
+        out[kind] = {"times_ms": times, "round_trips": (calls["n"] - before) / len(batch)}
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""`make bench`: our skill next to two ASK SDK baselines, on one machine, in one run.
+
+Cold start (fresh process → first LaunchRequest answered, storage read included), warm turn
+latency, DynamoDB round trips per turn, peak RSS, and the deployable package's size.
+Everything talks to one DynamoDB Local on 127.0.0.1. Prints a table; writes bench/results.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from recovery_coach import envelope
+from recovery_coach.checkins import Checkin  # noqa: F401  (seeding goes through the real store)
+from recovery_coach.handlers.base import user_key
+from recovery_coach.records import Profile
+from recovery_coach.store.dynamodb import DynamoStore
+from tests.dynamo_local import DynamoLocal, create_tables_from_template, make_client
+
+ROOT = Path(__file__).resolve().parents[1]
+SKILLS = ("ours", "core", "adapter")
+TARGETS = {
+    "cold_vs_adapter": 0.6,
+    "cold_vs_core": 1.1,
+    "question_p99_ms": 2.0,
+    "question_vs_hello": 1.5,
+    "round_trips": {"question": 0, "launch": 1, "checkin": 2, "summary": 1},
+}
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def ours_envelopes(n: int) -> dict[str, list[dict[str, Any]]]:
+    """Our turns. Mid-session turns carry the session attributes Alexa would send back."""
+    returning = envelope.Device(user_id="amzn1.ask.account.BENCH-RETURNING")
+    session = envelope.Session(attributes={"disclaimer_done": True}, new=False)
+
+    def ask(name: str, words: str) -> dict[str, Any]:
+        return envelope.intent(name, returning, session, {"question": envelope.slot_json("question", words)})
+
+    checkins = []
+    for i in range(n // 3):
+        device = envelope.Device(user_id=f"amzn1.ask.account.BENCH-CHECKIN-{i}")
+        slots = {"score": envelope.slot_json("score", str(i % 11))}
+        checkins.append(envelope.intent("CheckInIntent", device, envelope.Session(attributes={"disclaimer_done": True}), slots))
+    return {
+        "launch": [envelope.launch(returning)] * (n // 3),
+        "question": [ask("AskWhenIntent", "drive again")] * n,
+        "uncovered": [ask("AskQuestionIntent", "go swimming")] * n,
+        "checkin": checkins,
+        "summary": [envelope.intent("ReviewWeekIntent", returning, session)] * (n // 3),
+    }
+
+
+def hello_envelopes(n: int) -> dict[str, list[dict[str, Any]]]:
+    device = envelope.Device(user_id="amzn1.ask.account.BENCH-RETURNING")
+    session = envelope.Session(new=False)
+    return {
+        "launch": [envelope.launch(device)] * (n // 3),
+        "hello": [envelope.intent("HelloWorldIntent", device, session)] * n,
+    }
+
+
+def child(skill: str, mode: str, path: Path, env: dict[str, str]) -> tuple[dict[str, Any], float]:
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "child.py"), skill, mode, str(path)],
+                          env=env, capture_output=True, text=True, timeout=600)
+    wall = (time.perf_counter() - started) * 1000
+    if done.returncode != 0:
+        raise RuntimeError(f"{skill} {mode} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1]), wall
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--cold-runs", type=int, default=12)
+    p.add_argument("--turns", type=int, default=3000, help="question turns per skill (others a third)")
+    p.add_argument("--json", type=Path, default=ROOT / "bench" / "results.json")
+    p.add_argument("--package", type=Path, help="bench.package's JSON (it needs PyPI, so it runs first, outside)")
+    args = p.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    env = {k: v for k, v in os.environ.items() if k not in ("AWS_PROFILE", "RECOVERY_COACH_DB")}
+    env.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1",
+               PYTHONPATH=os.pathsep.join([str(ROOT / "lambda"), str(ROOT)]), PYTHONDONTWRITEBYTECODE="")
+    results: dict[str, Any] = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                               "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                                           "platform": platform.platform()}}
+    with DynamoLocal() as local:
+        client = make_client(local.endpoint)
+        create_tables_from_template(client, ROOT / "template.yaml", table_name="bench-ours")
+        for table in ("bench-core", "bench-adapter"):
+            client.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
+                                KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                                AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+        store = DynamoStore(client, "bench-ours")
+        returning = user_key("amzn1.ask.account.BENCH-RETURNING")
+        store.save_profile(returning, Profile(disclaimer_heard=True))
+        today = datetime.now(timezone.utc).date()
+        for back, score in enumerate([3, 4, 4, 5, 6]):
+            store.save_checkin(returning, today.fromordinal(today.toordinal() - back - 1), score, datetime.now(timezone.utc))
+        envs = {
+            "ours": {**env, "TABLE_NAME": "bench-ours", "DYNAMODB_ENDPOINT": local.endpoint},
+            "core": {**env, "BENCH_TABLE": "bench-core", "BENCH_ENDPOINT": local.endpoint},
+            "adapter": {**env, "BENCH_TABLE": "bench-adapter", "BENCH_ENDPOINT": local.endpoint},
+        }
+        files = {}
+        for skill in SKILLS:
+            files[skill] = work / f"{skill}.json"
+            files[skill].write_text(json.dumps(ours_envelopes(args.turns) if skill == "ours" else hello_envelopes(args.turns)))
+        cold_files = {}  # just the launch: reading a big envelope file must not count as start-up
+        for skill in SKILLS:
+            cold_files[skill] = work / f"{skill}-cold.json"
+            launch = (ours_envelopes(3) if skill == "ours" else hello_envelopes(3))["launch"][:1]
+            cold_files[skill].write_text(json.dumps({"launch": launch}))
+        for skill in SKILLS:  # one throwaway run each: disk cache and .pyc files warm for all
+            child(skill, "cold", cold_files[skill], envs[skill])
+        cold: dict[str, list[float]] = {s: [] for s in SKILLS}
+        inside: dict[str, list[dict[str, float]]] = {s: [] for s in SKILLS}
+        for i in range(args.cold_runs):  # alternate, rotating who goes first
+            order = SKILLS[i % 3:] + SKILLS[: i % 3]
+            for skill in order:
+                parts, wall = child(skill, "cold", cold_files[skill], envs[skill])
+                cold[skill].append(wall)
+                inside[skill].append(parts)
+        results["cold_start_ms"] = {
+            s: {"median": round(statistics.median(v), 1), "min": round(min(v), 1), "max": round(max(v), 1),
+                "stdev": round(statistics.stdev(v), 1), "runs": len(v),
+                "import_median": round(statistics.median(x["import_ms"] for x in inside[s]), 1),
+                "first_turn_median": round(statistics.median(x["first_turn_ms"] for x in inside[s]), 1)}
+            for s, v in cold.items()
+        }
+        warm: dict[str, Any] = {}
+        for skill in SKILLS:
+            data, _ = child(skill, "warm", files[skill], envs[skill])
+            warm[skill] = {k: {"p50_ms": round(pct(v["times_ms"], 50), 3), "p99_ms": round(pct(v["times_ms"], 99), 3),
+                               "turns": len(v["times_ms"]), "round_trips": v["round_trips"]} for k, v in data.items()}
+        results["warm"] = warm
+        small = {}  # the same small envelope set size for every skill, so the file doesn't weigh in
+        for skill in SKILLS:
+            small[skill] = work / f"{skill}-memory.json"
+            small[skill].write_text(json.dumps(ours_envelopes(60) if skill == "ours" else hello_envelopes(60)))
+        results["peak_rss_mb"] = {s: round(child(s, "memory", small[s], envs[s])[0]["peak_rss_mb"], 1) for s in SKILLS}
+    results["package"] = json.loads(args.package.read_text()) if args.package else None
+    c = results["cold_start_ms"]
+    ratios = {
+        "cold_vs_adapter": round(c["ours"]["median"] / c["adapter"]["median"], 3),
+        "cold_vs_core": round(c["ours"]["median"] / c["core"]["median"], 3),
+        "question_vs_hello": round(warm["ours"]["question"]["p50_ms"] / warm["core"]["hello"]["p50_ms"], 3),
+        "uncovered_vs_hello": round(warm["ours"]["uncovered"]["p50_ms"] / warm["core"]["hello"]["p50_ms"], 3),
+    }
+    results["ratios"] = ratios
+    checks = {
+        "cold <= 0.6x adapter": ratios["cold_vs_adapter"] <= TARGETS["cold_vs_adapter"],
+        "cold <= 1.1x core+boto3": ratios["cold_vs_core"] <= TARGETS["cold_vs_core"],
+        "question p99 <= 2 ms": warm["ours"]["question"]["p99_ms"] <= TARGETS["question_p99_ms"],
+        "question <= 1.5x hello": ratios["question_vs_hello"] <= TARGETS["question_vs_hello"]
+        and ratios["uncovered_vs_hello"] <= TARGETS["question_vs_hello"],
+    }
+    for kind, limit in TARGETS["round_trips"].items():
+        checks[f"{kind} round trips <= {limit}"] = warm["ours"][kind]["round_trips"] <= limit
+    results["targets_met"] = checks
+    args.json.write_text(json.dumps(results, indent=2) + "\n")
+    report(results)
+    return 0
+
+
+def report(r: dict[str, Any]) -> None:
+    c, w = r["cold_start_ms"], r["warm"]
+    print(f"machine: {r['machine']['cpus']} cpus, Python {r['machine']['python']}")
+    print("\ncold start (fresh process -> first LaunchRequest answered, storage read), ms")
+    print(f"  {'skill':10} {'median':>8} {'min':>8} {'max':>8} {'stdev':>7} {'import':>8} {'1st turn':>9}")
+    for s in SKILLS:
+        x = c[s]
+        print(f"  {s:10} {x['median']:8.1f} {x['min']:8.1f} {x['max']:8.1f} {x['stdev']:7.1f} {x['import_median']:8.1f} "
+              f"{x['first_turn_median']:9.1f}")
+    print("\nwarm turns, in-process")
+    print(f"  {'skill':8} {'turn':10} {'p50 ms':>8} {'p99 ms':>8} {'turns':>6} {'DynamoDB calls':>15}")
+    for s in SKILLS:
+        for k, v in w[s].items():
+            print(f"  {s:8} {k:10} {v['p50_ms']:8.3f} {v['p99_ms']:8.3f} {v['turns']:6d} {v['round_trips']:15.2f}")
+    print(f"\npeak RSS after 1000 mixed turns, MB: {r['peak_rss_mb']}")
+    pkg = r["package"]
+    if pkg:
+        print(f"package: {pkg['unzipped_kb']} KB unzipped, {pkg['zipped_kb']} KB zipped; largest: "
+              + ", ".join(f"{x['name']} {x['kb']} KB ({x['needed']})" for x in pkg["largest"]))
+    print("\nratios:", r["ratios"])
+    for name, ok in r["targets_met"].items():
+        print(f"  {'MET ' if ok else 'MISS'} {name}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
