@@ -94,6 +94,27 @@ def _timezone(api: FakeAlexaApi, request: RecordedRequest, match: re.Match[str])
     return Reply(200, json.dumps(api.timezone).encode("utf-8"), {"Content-Type": "application/json"})
 
 
+REMINDERS_PATH = r"/v1/alerts/reminders"
+
+
+def _create_reminder(api: FakeAlexaApi, request: RecordedRequest, match: re.Match[str]) -> Reply:
+    token = f"reminder-{len(api.reminders) + 1}"
+    api.reminders[token] = request.body
+    return Reply(201, {"alertToken": token, "status": "ON", "version": "1", "href": f"{REMINDERS_PATH}/{token}"})
+
+
+def _one_reminder(api: FakeAlexaApi, request: RecordedRequest, match: re.Match[str]) -> Reply:
+    token = match.group(1)
+    if token not in api.reminders:
+        return _error(404, "NOT_FOUND", "no such reminder")
+    if request.method == "DELETE":
+        del api.reminders[token]
+        return Reply(200, None)
+    if request.method == "PUT":
+        api.reminders[token] = request.body
+    return Reply(200, {"alertToken": token, "status": "ON", **(api.reminders[token] or {})})
+
+
 class FakeAlexaApi:
     """State and behaviour of one fake API server; see the module docstring."""
 
@@ -111,6 +132,11 @@ class FakeAlexaApi:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self.route("GET", TIMEZONE_PATH, _timezone)
+        # The Reminders API, with the reminders it holds (alertToken -> the last body sent).
+        self.reminders: dict[str, Any] = {}
+        self.route("POST", REMINDERS_PATH, _create_reminder)
+        for method in ("GET", "PUT", "DELETE"):
+            self.route(method, REMINDERS_PATH + r"/([\w-]+)", _one_reminder)
 
     def route(self, method: str, pattern: str, handler: Handler) -> None:
         """Serve ``method`` on paths fully matching ``pattern`` (later routes win)."""

@@ -11,11 +11,15 @@ from recovery_coach.checkins import Checkin
 class Profile:
     disclaimer_heard: bool = False
     procedure_date: date | None = None
+    reminder_id: str | None = None  # the Reminders API's alertToken, so no reminder is ever orphaned
+    reminder_time: str | None = None  # "HH:MM", local to the device
 
     def to_dict(self) -> dict[str, object]:
         return {
             "disclaimer_heard": self.disclaimer_heard,
             "procedure_date": self.procedure_date.isoformat() if self.procedure_date else None,
+            "reminder_id": self.reminder_id,
+            "reminder_time": self.reminder_time,
         }
 
     @classmethod
@@ -25,6 +29,8 @@ class Profile:
         return cls(
             disclaimer_heard=bool(data.get("disclaimer_heard", False)),
             procedure_date=date.fromisoformat(str(day)) if day else None,
+            reminder_id=str(data["reminder_id"]) if data.get("reminder_id") else None,
+            reminder_time=str(data["reminder_time"]) if data.get("reminder_time") else None,
         )
 
 

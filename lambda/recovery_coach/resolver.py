@@ -127,6 +127,29 @@ def spoken_date(words: str, today: date) -> str | None:
     return when.isoformat()
 
 
+def spoken_time(words: str) -> str | None:
+    """How Alexa fills AMAZON.TIME: "HH:MM" ("9 am" → "09:00", "8 30 pm" → "20:30", "noon")."""
+    words = words.replace(".", "").replace(":", " ").strip()
+    named = {"noon": "12:00", "midday": "12:00", "midnight": "00:00", "morning": "MO", "in the morning": "MO",
+             "evening": "EV", "in the evening": "EV", "afternoon": "AF", "night": "NI"}
+    if words in named:
+        return named[words]
+    m = re.fullmatch(r"(.+?)\s*(am|pm|a m|p m|in the morning|in the evening|at night|o'clock|oclock)?", words)
+    if not m:
+        return None
+    parts = m.group(1).split()
+    hour = spoken_number(parts[0]) if parts else "?"
+    minute = spoken_number(" ".join(parts[1:])) if len(parts) > 1 else "0"
+    if not hour.isdigit() or not minute.isdigit() or int(hour) > 23 or int(minute) > 59:
+        return None
+    h, suffix = int(hour), (m.group(2) or "").replace(" ", "")
+    if suffix in ("pm", "intheevening", "atnight") and h < 12:
+        h += 12
+    if suffix in ("am", "inthemorning") and h == 12:
+        h = 0
+    return f"{h:02d}:{int(minute):02d}"
+
+
 @dataclass(frozen=True)
 class Resolution:
     kind: str  # "launch" or "intent"
@@ -187,6 +210,8 @@ class Resolver:
             return slot_json(name, spoken_number(said))
         if type_name == "AMAZON.DATE":
             return slot_json(name, spoken_date(said, date.today()) or said)
+        if type_name == "AMAZON.TIME":
+            return slot_json(name, spoken_time(said) or said)
         if type_name in self.types:
             for value in self.types[type_name]:
                 names = [value["name"]["value"], *value["name"].get("synonyms", [])]
@@ -202,6 +227,8 @@ class Resolver:
             return looks_numeric(said)
         if type_name == "AMAZON.DATE":
             return spoken_date(said, date.today()) is not None
+        if type_name == "AMAZON.TIME":
+            return spoken_time(said) is not None
         if type_name in self.types:
             known = {normalize(v["name"]["value"]) for v in self.types[type_name]}
             known |= {normalize(s) for v in self.types[type_name] for s in v["name"].get("synonyms", [])}

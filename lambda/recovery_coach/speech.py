@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import re
 
-_PHONE = re.compile(r"\b(?:\d{3}-\d{3}-\d{4}|911)\b")
+_PHONE = re.compile(r"\b(?:\d{3}-\d{3}-\d{4}|911|999|112)\b")
 _DIGITS = re.compile(r"\b\d(?:, \d){3,}\b")  # a code read digit by digit: slowly
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")

@@ -1,7 +1,10 @@
 """The question set, scored end to end: text → resolver → envelope → lambda_handler → what the user hears."""
 from __future__ import annotations
 
+import json
 import os
+import re
+import string
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from recovery_coach.content import load_content
 from tests.support import Alexa
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,28 +28,112 @@ def test_the_question_set_is_big_enough() -> None:
     assert len(QUESTIONS["red_flags"]) >= 6
 
 
-def test_every_question_in_the_set_is_answered_right(services) -> None:
+LOCALES = list(QUESTIONS["locales"])
+CONTENT = ROOT / "lambda" / "recovery_coach" / "content"
+
+
+def expected_facts(facts: list[str], locale: str) -> list[str]:
+    """The facts as this locale's answers word them (the question set's `locales.<locale>.words`)."""
+    words = QUESTIONS["locales"][locale].get("words", {})
+    out = []
+    for fact in facts:
+        for said, local in words.items():
+            fact = re.sub(re.escape(said), local, fact, flags=re.IGNORECASE)
+        out.append(fact)
+    return out
+
+
+def test_the_question_set_covers_every_locale() -> None:
+    models = sorted(p.stem for p in (ROOT / "skill-package" / "interactionModels" / "custom").glob("*.json"))
+    assert sorted(LOCALES) == models == sorted(["en-US", "en-GB", "en-CA", "en-AU", "en-IN"])
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_question_in_the_set_is_answered_right(services, locale: str) -> None:
+    """The whole set, in this locale: its model hears it, lambda_handler answers, in its words."""
+    content = load_content(locale)
+    urgent, not_covered = content.text("safety.urgent"), content.text("ask.not_covered")
+    local = QUESTIONS["locales"][locale]
+    answered = QUESTIONS["answered"] + QUESTIONS["every_locale"]["answered"]
+    red_flags = QUESTIONS["red_flags"] + local.get("red_flags", [])
     failures: list[str] = []
-    for item in QUESTIONS["answered"]:
-        alexa = Alexa()
+    for item in answered:
+        alexa = Alexa(locale=locale)
         reply = alexa.say(item["q"])
         heard = reply.speech
         if item.get("in") == "more":
             heard = alexa.say("yes").speech
-        missing = [f for f in item["facts"] if f.lower() not in heard.lower()]
-        if missing or NOT_COVERED in heard:
+        missing = [f for f in expected_facts(item["facts"], locale) if f.lower() not in heard.lower()]
+        if missing or not_covered in heard:
             failures.append(f"{item['q']!r}: missing {missing} in {heard!r}")
     for question in QUESTIONS["not_covered"]:
-        reply = Alexa().say(question)
-        if NOT_COVERED not in reply.speech or PHONE not in reply.speech:
+        reply = Alexa(locale=locale).say(question)
+        if not_covered not in reply.speech or PHONE not in reply.speech:
             failures.append(f"{question!r} should be not covered: {reply.speech!r}")
-    for statement in QUESTIONS["red_flags"]:
-        reply = Alexa().say(statement)
-        if not reply.speech.startswith(URGENT) or PHONE not in reply.speech:
+    for statement in red_flags:
+        reply = Alexa(locale=locale).say(statement)
+        if not reply.speech.startswith(urgent):
             failures.append(f"{statement!r} should start with the urgent message: {reply.speech!r}")
-    total = len(QUESTIONS["answered"]) + len(QUESTIONS["not_covered"]) + len(QUESTIONS["red_flags"])
-    print(f"question set: {total - len(failures)}/{total} passed")
+    total = len(answered) + len(QUESTIONS["not_covered"]) + len(red_flags)
+    print(f"question set, {locale}: {total - len(failures)}/{total} passed")
     assert failures == []
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_benign_statements_are_not_flagged_in_any_locale(locale: str) -> None:
+    knowledge = load_content(locale).knowledge
+    assert [s for s in QUESTIONS["benign"] if knowledge.screen(s)] == []
+
+
+def test_the_urgent_message_differs_only_in_the_emergency_number() -> None:
+    base = load_content("en-US").text("safety.urgent")
+    for locale in LOCALES:
+        urgent = load_content(locale).text("safety.urgent")
+        assert urgent.startswith("Call ") and urgent.split(" now ", 1)[1] == base.split(" now ", 1)[1], locale
+        assert PHONE in urgent
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_locale_content_only_overrides_what_exists(locale: str) -> None:
+    """A locale file can't invent a key or a topic, drop a placeholder, or lose a base cue."""
+    base_strings = json.loads((CONTENT / "en" / "strings.json").read_text())
+    base_topics = {t["id"]: t for t in json.loads((CONTENT / "en" / "knowledge.json").read_text())["topics"]}
+    strings_file, knowledge_file = CONTENT / locale / "strings.json", CONTENT / locale / "knowledge.json"
+    strings = json.loads(strings_file.read_text()) if strings_file.exists() else {}
+    for key, text in strings.items():
+        assert key in base_strings, f"{locale}: {key} is not a base string"
+        fields = lambda t: sorted(f for _, f, _, _ in string.Formatter().parse(t) if f)  # noqa: E731
+        assert fields(text) == fields(base_strings[key]), f"{locale}: {key} changes the placeholders"
+    topics = json.loads(knowledge_file.read_text())["topics"] if knowledge_file.exists() else []
+    for topic in topics:
+        assert topic["id"] in base_topics, f"{locale}: unknown topic {topic['id']}"
+        if "cues" in topic:
+            assert set(base_topics[topic["id"]]["cues"]) <= set(topic["cues"]), f"{locale}: {topic['id']} lost base cues"
+    therapy = load_content(locale).knowledge
+    for said in ("physio", "physiotherapy", "physical therapy", "physical therapist"):
+        assert therapy.match(f"do I need {said}").topic.id == "physical_therapy", (locale, said)
+
+
+@pytest.mark.parametrize("locale,said", [("en-US", "November 20"), ("en-CA", "November 20"),
+                                         ("en-GB", "20 November"), ("en-AU", "20 November"), ("en-IN", "20 November")])
+def test_dates_are_said_the_locale_way(services, locale: str, said: str) -> None:
+    reply = Alexa(locale=locale).intent("ProcedureDateIntent", date="2026-11-20")
+    assert f"Your procedure was on {said}." in reply.speech
+
+
+@pytest.mark.parametrize(
+    "locale",
+    [
+        "en-US",
+        "en-CA",
+        "en-GB",
+        "en-IN",
+    ],
+)
+def test_the_emergency_number_is_read_digit_by_digit(services, locale: str) -> None:
+    number = re.match(r"Call (\d+) now", load_content(locale).text("safety.urgent")).group(1)
+    reply = Alexa(locale=locale).say("my legs are numb and weak")
+    assert f'<say-as interpret-as="telephone">{number}</say-as>' in reply.ssml
 
 
 def test_an_answer_is_short_key_fact_first_and_on_a_card(alexa: Alexa) -> None:
@@ -140,3 +228,22 @@ def test_check_ins_persist_across_processes(tmp_path: Path) -> None:
     assert "Saved: your pain is 6 today" in chat and "no pain medicine today" in chat
     week = cli("ask", "how has my pain been this week", db=db)
     assert "You last logged 6 today." in week
+
+
+def test_cli_chat_in_british_english_answers_the_question_set(tmp_path: Path) -> None:
+    """`recovery-coach chat --locale en-GB`: the en-GB model hears, the en-GB strings answer."""
+    said = [
+        "when can I drive again", "can I lift my grandson", "when will the pain get better",
+        "do I need a follow-up", "do I need physiotherapy", "can I go swimming", "my legs are numb and weak",
+    ]
+    out = cli("chat", "--locale", "en-GB", db=tmp_path / "db.sqlite3", stdin="\n".join(said) + "\n")
+    answers = [line for line in out.splitlines() if line.startswith("Alexa: ")][1:]
+    assert len(answers) == len(said), out
+    drive, lift, pain, follow_up, physio, swimming, red_flag = answers
+    assert "few days" in drive and "few weeks" in drive and "overall health" in drive
+    assert "clears you" in lift and "strenuous" in lift
+    assert "right away" in pain and "two days" in pain
+    assert "healing well" in follow_up and PHONE in follow_up
+    assert "physiotherapy" in physio and "physical therapy" not in physio
+    assert load_content("en-GB").text("ask.not_covered") in swimming
+    assert red_flag.startswith("Alexa: Call 999 now if this is an emergency.") and PHONE in red_flag

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from recovery_coach.resolver import BUILTIN_PHRASES, normalize
-from tools.build_models import ROOT, TARGET, build_all, expand
+import yaml
+
+from recovery_coach.resolver import BUILTIN_PHRASES, load_resolver, normalize
+from tools.build_models import ROOT, SOURCE, TARGET, build_all, check_overrides, expand, language_model
 
 MODEL_FILES = sorted(TARGET.glob("*.json"))
 HANDLER_SOURCES = sorted((ROOT / "lambda" / "recovery_coach" / "handlers").glob("*.py"))
@@ -22,8 +24,79 @@ def language_models() -> list[tuple[str, dict]]:
     return [(p.stem, json.loads(p.read_text())["interactionModel"]["languageModel"]) for p in MODEL_FILES]
 
 
-def test_there_is_a_model_for_en_us() -> None:
-    assert (TARGET / "en-US.json") in MODEL_FILES
+LOCALES = ["en-US", "en-GB", "en-CA", "en-AU", "en-IN"]
+
+
+def test_there_is_a_model_for_every_locale() -> None:
+    assert yaml.safe_load((SOURCE / "en.yaml").read_text())["locales"] == LOCALES
+    assert sorted(p.stem for p in MODEL_FILES) == sorted(LOCALES)
+
+
+def test_locales_differ_only_by_their_overrides() -> None:
+    """One authored source: every locale has the same intents, slots and invocation, and keeps every
+    shared sample; a locale adds samples only through its `extra_samples:` override."""
+    source = yaml.safe_load((SOURCE / "en.yaml").read_text())
+    models = dict(language_models())
+    base = language_model({**source, "overrides": {}}, "en-US")["interactionModel"]["languageModel"]
+    for locale, model in models.items():
+        assert model["invocationName"] == base["invocationName"], locale
+        assert [(i["name"], i.get("slots")) for i in model["intents"]] == [(i["name"], i.get("slots")) for i in base["intents"]]
+        extra = (source.get("overrides", {}).get(locale) or {}).get("extra_samples", {})
+        for mine, shared in zip(model["intents"], base["intents"]):
+            added = [s for s in mine["samples"] if s not in shared["samples"]]
+            assert mine["samples"][: len(shared["samples"])] == shared["samples"], (locale, mine["name"])
+            assert set(added) <= {s for t in extra.get(mine["name"], []) for s in expand(t)}, (locale, mine["name"])
+
+
+def test_british_and_australian_english_hear_carer_and_op() -> None:
+    for locale in ("en-GB", "en-AU"):
+        resolver = load_resolver(locale)
+        assert resolver.resolve("share my check ins with my carer").intent == "ShareCheckInsIntent"
+        assert resolver.resolve("send the report to my carer").intent == "SendReportToCaregiverIntent"
+        assert resolver.resolve("my op was on the twentieth of november").intent == "ProcedureDateIntent"
+    # American English keeps its own words only.
+    assert load_resolver("en-US").resolve("share my check ins with my carer").intent != "ShareCheckInsIntent"
+
+
+def test_extra_samples_add_to_an_intent_and_samples_replace_it() -> None:
+    source = {
+        "invocation": "spine recovery",
+        "locales": ["en-US", "en-GB"],
+        "intents": {"AIntent": {"samples": ["hello (there|)"]}, "BIntent": {"samples": ["bye"]}},
+        "overrides": {"en-GB": {"extra_samples": {"AIntent": ["hiya"]}, "samples": {"BIntent": ["cheerio"]}}},
+    }
+    check_overrides(source)
+    intents = {i["name"]: i["samples"] for i in language_model(source, "en-GB")["interactionModel"]["languageModel"]["intents"]}
+    assert intents == {"AIntent": ["hello there", "hello", "hiya"], "BIntent": ["cheerio"]}
+    us = {i["name"]: i["samples"] for i in language_model(source, "en-US")["interactionModel"]["languageModel"]["intents"]}
+    assert us == {"AIntent": ["hello there", "hello"], "BIntent": ["bye"]}
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"en-AU": {"extra_samples": {"AIntent": ["g'day"]}}},  # a locale the source doesn't list
+        {"en-GB": {"extra_sample": {"AIntent": ["hiya"]}}},  # a misspelt key
+        {"en-GB": {"extra_samples": {"ATypoIntent": ["hiya"]}}},  # an intent that doesn't exist
+        {"en-GB": {"types": {"NO_SUCH_TYPE": []}}},
+    ],
+)
+def test_a_mistyped_override_is_an_error_not_silently_ignored(overrides: dict) -> None:
+    source = {"invocation": "spine recovery", "locales": ["en-US", "en-GB"], "intents": {"AIntent": {}}, "overrides": overrides}
+    with pytest.raises(ValueError):
+        check_overrides(source)
+
+
+def test_check_reports_a_model_no_source_lists(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from tools import build_models
+
+    monkeypatch.setattr(build_models, "TARGET", tmp_path)
+    for path, text in build_models.build_all().items():
+        (tmp_path / path.name).write_text(text)
+    assert build_models.main(["--check"]) == 0
+    (tmp_path / "en-NZ.json").write_text("{}")
+    assert build_models.main(["--check"]) == 1
+    assert "en-NZ.json" in capsys.readouterr().out
 
 
 def test_generated_models_are_current() -> None:
@@ -112,9 +185,12 @@ def test_invocation_name_follows_alexa_rules(locale: str, model: dict) -> None:
     assert name == "spine recovery"
 
 
-def test_every_model_intent_gets_a_spoken_answer(alexa) -> None:
-    for _, model in language_models():
-        for intent in model["intents"]:
-            reply = alexa.intent(intent["name"])
-            assert reply.speech, intent["name"]
-            alexa.new_session()
+@pytest.mark.parametrize("locale,model", language_models())
+def test_every_model_intent_gets_a_spoken_answer(services, locale: str, model: dict) -> None:
+    from tests.support import Alexa
+
+    alexa = Alexa(locale=locale)
+    for intent in model["intents"]:
+        reply = alexa.intent(intent["name"])
+        assert reply.speech, (locale, intent["name"])
+        alexa.new_session()

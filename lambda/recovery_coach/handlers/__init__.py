@@ -34,6 +34,16 @@ from recovery_coach.handlers.checkin import (
     YesCheckInOfferHandler,
     YesReplaceHandler,
 )
+from recovery_coach.handlers.reminders import (
+    CancelReminderHandler,
+    ChangeReminderHandler,
+    NoReminderHandler,
+    PermissionAnswerHandler,
+    ReminderStatusHandler,
+    ReminderTimeAnswerHandler,
+    SetReminderHandler,
+    YesReminderHandler,
+)
 from recovery_coach.handlers.review import ReviewDayHandler, ReviewWeekHandler
 from recovery_coach.handlers.sharing import (
     ChoosePatientHandler,
@@ -74,6 +84,12 @@ HANDLERS = [
     ShareLabelHandler,
     ChoosePatientHandler,
     UnexpectedLabelHandler,
+    SetReminderHandler,
+    ReminderTimeAnswerHandler,  # a bare time, when we asked "what time?"
+    ChangeReminderHandler,
+    CancelReminderHandler,
+    ReminderStatusHandler,
+    PermissionAnswerHandler,
     # Yes / No / not-a-number, when the skill asked something
     MedicationAnswerHandler,
     YesReplaceHandler,
@@ -84,6 +100,8 @@ HANDLERS = [
     NoDeleteHandler,
     YesStopSharingHandler,
     NoStopSharingHandler,
+    YesReminderHandler,
+    NoReminderHandler,
     YesMoreHandler,
     NoMoreHandler,
     NotAScoreHandler,

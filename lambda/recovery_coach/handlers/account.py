@@ -12,7 +12,9 @@ from ask_sdk_model import Response
 
 from recovery_coach.checkins import days_since, procedure_day
 from recovery_coach.handlers import phrases
+from recovery_coach import reminders
 from recovery_coach.handlers.base import Turn
+from recovery_coach.handlers.reminders import api
 from recovery_coach.store import StoreUnavailable
 
 log = logging.getLogger("recovery_coach")
@@ -62,9 +64,12 @@ class YesDeleteHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)
         try:
+            reminder_id = t.profile().reminder_id
             t.services.store.delete_user(t.user)
         except StoreUnavailable:
             return t.reply(t.t("delete.failed"), ask=t.t("ask.next"))
+        if reminder_id:  # best effort: Alexa also removes a disabled skill's reminders
+            api(t, "DELETE", f"{reminders.PATH}/{reminder_id}")
         t.session.clear()
         t.session["disclaimer_done"] = True  # nothing stored now; don't write a profile back
         return t.reply(t.t("delete.done"), end=True)

@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest, Response
+from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
 from ask_sdk_model.ui import SimpleCard
 
-from recovery_coach import budget
+from recovery_coach import apl, budget
 from recovery_coach.checkins import Thresholds
 from recovery_coach.content import Content
 from recovery_coach.records import Profile, UserRecord
@@ -150,6 +151,11 @@ class Turn:
         s = self.services.settings
         return Thresholds(high_score=s.warn_score, rise=s.warn_rise, relief_days=s.relief_days)
 
+    def has_screen(self) -> bool:
+        """Whether the device renders APL (an Echo Show, say), from its supportedInterfaces."""
+        device = self.h.request_envelope.context.system.device
+        return apl.supports_apl(device.supported_interfaces if device else None)
+
     # --- composing the reply -------------------------------------------------
     def _disclaimer(self) -> str | None:
         """The first-use disclaimer: read once per session, said once per user."""
@@ -175,7 +181,11 @@ class Turn:
         card: tuple[str, str] | None = None,
         end: bool = False,
         pending: dict[str, Any] | None = None,
+        screen: dict[str, Any] | None = None,
     ) -> Response:
+        """Speak `parts`, then `ask`. On a device with a screen (APL), show `screen` (a RenderDocument
+        directive from recovery_coach.apl) or else the card in large text; the safety warning's card
+        always wins. Devices without APL get no directive at all."""
         urgent = self.t("safety.urgent") if self.red_flag else None
         disclaimer = None if end else self._disclaimer()
         speech = join(urgent, *parts, disclaimer, ask)
@@ -184,6 +194,15 @@ class Turn:
         rb = self.h.response_builder.speak(to_ssml(speech))
         if card:
             rb.set_card(SimpleCard(title=card[0], content=card[1]))
+        if self.has_screen():
+            if urgent or screen is None:
+                screen = apl.answer_directive(card[0], card[1]) if card else None
+            if screen:
+                rb.add_directive(
+                    RenderDocumentDirective(
+                        token=screen["token"], document=screen["document"], datasources=screen["datasources"]
+                    )
+                )
         if ask and not end:
             rb.ask(to_ssml(ask))
         rb.set_should_end_session(end)

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
+from recovery_coach import apl
 from recovery_coach.checkins import Summary, days_since, on, summarize
 from recovery_coach.handlers import phrases
 from recovery_coach.handlers.base import RECENT_DAYS, Turn
@@ -65,7 +67,26 @@ class ReviewWeekHandler(AbstractRequestHandler):
         if summary.latest is None:
             return t.reply(t.t("review.none"), ask=t.t("review.offer_checkin"), pending={"q": OFFER})
         speech = week_speech(t, summary, today, record.profile.procedure_date)
-        return t.reply(*speech, ask=t.t("ask.next"), card=(t.t("skill.name"), " ".join(p for p in speech if p)))
+        return t.reply(
+            *speech,
+            ask=t.t("ask.next"),
+            card=(t.t("skill.name"), " ".join(p for p in speech if p)),
+            screen=week_screen(t, today) if t.has_screen() else None,
+        )
+
+
+def week_screen(t: Turn, today: date) -> dict[str, Any]:
+    """The last two weeks as a chart (RECENT_DAYS: what Turn.record already read)."""
+    record = t.record()
+    points = apl.chart_points(
+        record.checkins,
+        today,
+        RECENT_DAYS,
+        record.profile.procedure_date,
+        t.thresholds,
+        labels=[t.t(f"weekday.{n}")[:3] for n in range(7)],
+    )
+    return apl.chart_directive(t.t("skill.name"), points)
 
 
 class ReviewDayHandler(AbstractRequestHandler):

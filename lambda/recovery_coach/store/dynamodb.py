@@ -246,8 +246,9 @@ class DynamoStore:
             "disclaimer_heard": {"BOOL": profile.disclaimer_heard},
             "expires_at": self._expires(),
         }
-        if profile.procedure_date:
-            item["procedure_date"] = {"S": profile.procedure_date.isoformat()}
+        for name, value in profile.to_dict().items():
+            if isinstance(value, str):
+                item[name] = {"S": value}
         self._call("put_item", self._until(), Item=item)
 
     def delete_user(self, user: str) -> int:
@@ -421,7 +422,7 @@ def _profile(item: dict[str, Any] | None) -> Profile:
     return Profile.from_dict(
         {
             "disclaimer_heard": item.get("disclaimer_heard", {}).get("BOOL", False),
-            "procedure_date": item.get("procedure_date", {}).get("S"),
+            **{name: item[name]["S"] for name in ("procedure_date", "reminder_id", "reminder_time") if name in item},
         }
     )
 
