@@ -44,6 +44,7 @@ class Settings:
     dynamodb_attempts: int = 3
     dynamodb_timeout: float = 1.0
     dynamodb_deadline: float = 3.0
+    dynamodb_client: str = "auto"  # "auto": the small SigV4 client when credentials are in the environment
     log_level: str = "INFO"
     # The self-hosted webhook (recovery-coach serve).
     alexa_route: str = "/"
@@ -85,6 +86,7 @@ class Settings:
             dynamodb_attempts=_int(env, "DYNAMODB_ATTEMPTS", cls.dynamodb_attempts),
             dynamodb_timeout=_float(env, "DYNAMODB_TIMEOUT", cls.dynamodb_timeout),
             dynamodb_deadline=_float(env, "DYNAMODB_DEADLINE", cls.dynamodb_deadline),
+            dynamodb_client=env.get("DYNAMODB_CLIENT", "").strip().lower() or cls.dynamodb_client,
             log_level=env.get("LOG_LEVEL", "").strip().upper() or cls.log_level,
             request_budget=_float(env, "REQUEST_BUDGET", cls.request_budget),
             share_secret=env.get("SHARE_SECRET", "").strip() or cls.share_secret,

@@ -1,9 +1,11 @@
 """The skill's collaborators, built once per container and injected into every request."""
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 from recovery_coach.config import Settings
 from recovery_coach.store import Store
@@ -23,22 +25,10 @@ class Services:
 def build_store(settings: Settings) -> Store:
     """DynamoDB when a table or endpoint is configured, else the embedded SQLite file."""
     if settings.uses_dynamodb:
-        import boto3  # imported here so a laptop run never pays for it
-        from botocore.config import Config
-
         from recovery_coach.store.dynamodb import DynamoStore
 
-        client = boto3.client(
-            "dynamodb",
-            endpoint_url=settings.dynamodb_endpoint,
-            config=Config(
-                connect_timeout=settings.dynamodb_timeout,
-                read_timeout=settings.dynamodb_timeout,
-                retries={"total_max_attempts": 1},  # DynamoStore retries, within its deadline
-            ),
-        )
         return DynamoStore(
-            client,
+            dynamodb_client(settings),
             settings.table_name or "recovery-coach",
             retention_days=settings.retention_days,
             attempts=settings.dynamodb_attempts,
@@ -47,3 +37,28 @@ def build_store(settings: Settings) -> Store:
     from recovery_coach.store.sqlite import SqliteStore
 
     return SqliteStore(settings.sqlite_path)
+
+
+def dynamodb_client(settings: Settings, env: Mapping[str, str] | None = None) -> Any:
+    """The small SigV4 client when the environment holds credentials (Lambda always does),
+    else boto3, which knows every other way to find them (profiles, SSO, instance roles)."""
+    from recovery_coach.store.dynamo_http import Credentials, DynamoHttpClient
+
+    env = os.environ if env is None else env
+    credentials = Credentials.from_env(env)
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+    if credentials and region and settings.dynamodb_client != "boto3":
+        return DynamoHttpClient(region, credentials, settings.dynamodb_endpoint, timeout=settings.dynamodb_timeout)
+    import boto3  # imported here so a turn that never needs it never pays for it
+    from botocore.config import Config
+
+    return boto3.client(
+        "dynamodb",
+        region_name=region,
+        endpoint_url=settings.dynamodb_endpoint,
+        config=Config(
+            connect_timeout=settings.dynamodb_timeout,
+            read_timeout=settings.dynamodb_timeout,
+            retries={"total_max_attempts": 1},  # DynamoStore retries, within its deadline
+        ),
+    )

@@ -9,7 +9,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,8 @@ def _dynamo_settings(table: Any) -> Settings:
     return Settings(table_name=table.name, dynamodb_endpoint=table.endpoint)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("dynamodb", marks=pytest.mark.dynamodb)])
+@pytest.fixture(params=["sqlite", pytest.param("dynamodb", marks=pytest.mark.dynamodb),
+                        pytest.param("dynamodb_boto3", marks=pytest.mark.dynamodb)])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     if request.param == "sqlite":
         path = tmp_path / "recovery.sqlite3"
@@ -50,6 +51,8 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
     else:
         table = request.getfixturevalue("dynamodb_table")
         settings = _dynamo_settings(table)
+        if request.param == "dynamodb_boto3":  # the store also takes a boto3 client
+            settings = replace(settings, dynamodb_client="boto3")
         store = build_store(settings)
         assert isinstance(store, DynamoStore)
         yield Backend("dynamodb", store, lambda: build_store(settings), table)
