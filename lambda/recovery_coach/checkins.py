@@ -76,7 +76,9 @@ def assess(score: int, day: date, history: Sequence[Checkin], procedure: date | 
 
 
 def procedure_day(said: date, today: date) -> date | None:
-    """Alexa resolves "November 20" to the next one; a procedure is in the past."""
+    """Alexa resolves "November 20" and "Monday" to the next one; a procedure is in the past."""
+    if 0 < (said - today).days <= 7:  # a weekday: the last one, not next year's
+        said = said - timedelta(days=7)
     if said > today:
         try:
             said = said.replace(year=said.year - 1)

@@ -308,3 +308,14 @@ def test_logs_of_a_check_in_carry_no_score_and_no_user_id(services: Services, ca
         assert set(fields) <= {"request_id", "type", "intent", "latency_ms", "event", "reason", "error", "op", "status", "kind", "elapsed_ms"}
         assert "9" not in str(fields.get("intent")) and "nine" not in line
     assert alexa.device.user_id not in caplog.text and user_key(alexa.device.user_id) not in caplog.text
+
+
+def test_not_easing_is_judged_against_the_first_check_in_even_weeks_later(any_services: Services, clock: Clock) -> None:
+    alexa = Alexa()
+    alexa.intent("ProcedureDateIntent", date="2026-11-04")  # 20 days ago
+    log_on(alexa, clock, date(2026, 11, 5), 5)  # day 1: the baseline, outside the two-week window
+    for day in range(11, 24):
+        log_on(alexa, clock, date(2026, 11, day), 9)
+    alexa.new_session()
+    reply = alexa.say("log my pain as six")  # down from yesterday's 9, but no better than day 1's 5
+    assert "isn't easing" in reply and PHONE in reply.speech

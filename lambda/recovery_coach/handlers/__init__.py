@@ -3,7 +3,9 @@
 from recovery_coach.handlers.account import (
     DeleteDataHandler,
     NoDeleteHandler,
+    ProcedureDateAnswerHandler,
     ProcedureDateHandler,
+    UnexpectedDateHandler,
     SkillDisabledHandler,
     YesDeleteHandler,
 )
@@ -33,6 +35,7 @@ from recovery_coach.handlers.checkin import (
     NotAScoreHandler,
     YesCheckInOfferHandler,
     YesReplaceHandler,
+    YesRetryHandler,
 )
 from recovery_coach.handlers.reminders import (
     CancelReminderHandler,
@@ -42,6 +45,7 @@ from recovery_coach.handlers.reminders import (
     ReminderStatusHandler,
     ReminderTimeAnswerHandler,
     SetReminderHandler,
+    UnexpectedTimeHandler,
     YesReminderHandler,
 )
 from recovery_coach.handlers.review import ReviewDayHandler, ReviewWeekHandler
@@ -69,6 +73,8 @@ HANDLERS = [
     LinkCodeAnswerHandler,  # a number, when we asked for the caregiver's code
     CheckInHandler,
     ProcedureDateHandler,
+    ProcedureDateAnswerHandler,
+    UnexpectedDateHandler,
     ReviewWeekHandler,
     ReviewDayHandler,
     DeleteDataHandler,
@@ -86,6 +92,7 @@ HANDLERS = [
     UnexpectedLabelHandler,
     SetReminderHandler,
     ReminderTimeAnswerHandler,  # a bare time, when we asked "what time?"
+    UnexpectedTimeHandler,
     ChangeReminderHandler,
     CancelReminderHandler,
     ReminderStatusHandler,
@@ -93,6 +100,7 @@ HANDLERS = [
     # Yes / No / not-a-number, when the skill asked something
     MedicationAnswerHandler,
     YesReplaceHandler,
+    YesRetryHandler,
     NoReplaceHandler,
     YesCheckInOfferHandler,
     NoCheckInOfferHandler,

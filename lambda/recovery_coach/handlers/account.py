@@ -18,7 +18,29 @@ from recovery_coach.handlers.reminders import api
 from recovery_coach.store import StoreUnavailable
 
 log = logging.getLogger("recovery_coach")
-DELETE = "delete"
+DELETE, PROCEDURE = "delete", "procedure"
+
+
+def set_procedure_date(t: Turn) -> Response:
+    said = t.slot("date")
+    if said is None:
+        return t.reply(ask=t.t("procedure.ask"), pending={"q": PROCEDURE})
+    today = t.today()
+    try:
+        day = procedure_day(date.fromisoformat(said), today)
+    except ValueError:
+        day = None
+    if day is None:
+        return t.reply(t.t("procedure.bad_date"), ask=t.t("procedure.ask"), pending={"q": PROCEDURE})
+    try:
+        t.services.store.save_profile(t.user, replace(t.profile(), procedure_date=day))
+    except StoreUnavailable:
+        return t.reply(t.t("procedure.not_saved"), ask=t.t("ask.next"))
+    t.forget_record()
+    return t.reply(
+        t.t("procedure.saved", date=phrases.spoken_date(t, day), days=days_since(day, today)),
+        ask=t.t("ask.next"),
+    )
 
 
 class ProcedureDateHandler(AbstractRequestHandler):
@@ -26,26 +48,28 @@ class ProcedureDateHandler(AbstractRequestHandler):
         return is_intent_name("ProcedureDateIntent")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
+        return set_procedure_date(Turn.of(handler_input))
+
+
+class ProcedureDateAnswerHandler(AbstractRequestHandler):
+    """We asked "when was your procedure?" and heard a bare date."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("DateAnswerIntent")(handler_input) and Turn.of(handler_input).pending.get("q") == PROCEDURE
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return set_procedure_date(Turn.of(handler_input))
+
+
+class UnexpectedDateHandler(AbstractRequestHandler):
+    """A bare date when we didn't ask for one: it never overwrites the procedure date by itself."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("DateAnswerIntent")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)
-        said = t.slot("date")
-        if said is None:
-            return t.reply(ask=t.t("procedure.ask"))
-        today = t.today()
-        try:
-            day = procedure_day(date.fromisoformat(said), today)
-        except ValueError:
-            day = None
-        if day is None:
-            return t.reply(t.t("procedure.bad_date"), ask=t.t("procedure.ask"))
-        try:
-            t.services.store.save_profile(t.user, replace(t.profile(), procedure_date=day))
-        except StoreUnavailable:
-            return t.reply(t.t("procedure.not_saved"), ask=t.t("ask.next"))
-        t.forget_record()
-        return t.reply(
-            t.t("procedure.saved", date=phrases.spoken_date(t, day), days=days_since(day, today)),
-            ask=t.t("ask.next"),
-        )
+        return t.reply(t.t("date.unexpected"), ask=t.t("help.ask"))
 
 
 class DeleteDataHandler(AbstractRequestHandler):

@@ -19,7 +19,7 @@ from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirect
 from ask_sdk_model.ui import SimpleCard
 
 from recovery_coach import apl, budget
-from recovery_coach.checkins import Thresholds
+from recovery_coach.checkins import Checkin, Thresholds
 from recovery_coach.content import Content
 from recovery_coach.records import Profile, UserRecord
 from recovery_coach.services import Services
@@ -39,6 +39,14 @@ RECENT_DAYS = 14
 def user_key(user_id: str) -> str:
     """Stores and logs never see the raw Alexa user id."""
     return hashlib.sha256(user_id.encode("utf-8")).hexdigest()
+
+
+def history(store: Any, user: str, record: UserRecord, utc_today: date) -> tuple[Checkin, ...]:
+    """`record` (loaded from RECENT_DAYS + 1 days back), extended back to the procedure date if needed."""
+    procedure = record.profile.procedure_date
+    if procedure is not None and procedure <= utc_today - timedelta(days=RECENT_DAYS):
+        return store.load(user, since=procedure).checkins
+    return record.checkins
 
 
 class Turn:
@@ -115,6 +123,11 @@ class Turn:
             since = self.services.clock().date() - timedelta(days=RECENT_DAYS + 1)  # UTC: a superset
             self._record = self.services.store.load(self.user, since=since)
         return self._record
+
+    def history(self) -> tuple[Checkin, ...]:
+        """The check-ins that judging a score needs: the recent ones, and back to the procedure when
+        it is older ("not easing" compares with the first check-in after it). Usually no extra read."""
+        return history(self.services.store, self.user, self.record(), self.services.clock().date())
 
     def profile(self) -> Profile:
         return self.record().profile

@@ -29,7 +29,7 @@ def save(t: Turn, score: int) -> Response:
     """Save today's score; say what was saved, how it compares, and whether it worries us."""
     today = t.today()
     try:
-        others = [c for c in t.record().checkins if c.day != today]
+        others = [c for c in t.history() if c.day != today]
         t.services.store.save_checkin(t.user, today, score, t.services.clock())
     except StoreUnavailable as e:
         return not_saved(t, score, e)
@@ -55,15 +55,21 @@ class CheckInHandler(AbstractRequestHandler):
         score = parse_score(said)
         if score is None:
             return t.reply(t.t("checkin.bad_score"), ask=t.t("checkin.ask_score.short"), pending={"q": SCORE})
-        try:
-            existing = on(t.record().checkins, t.today())
-        except StoreUnavailable as e:
-            return not_saved(t, score, e)
-        if existing is not None and existing.score == score:
-            return t.reply(t.t("checkin.already", score=score), ask=t.t("ask.next"))
-        if existing is not None:
-            return t.reply(ask=t.t("checkin.replace", old=existing.score, new=score), pending={"q": REPLACE, "score": score, "old": existing.score})
-        return save(t, score)
+        return check_in(t, score)
+
+
+def check_in(t: Turn, score: int) -> Response:
+    """A valid score: save it, or first ask before replacing today's."""
+    try:
+        existing = on(t.record().checkins, t.today())
+    except StoreUnavailable as e:
+        return not_saved(t, score, e)
+    if existing is not None and existing.score == score:
+        return t.reply(t.t("checkin.already", score=score), ask=t.t("ask.next"))
+    if existing is not None:
+        return t.reply(ask=t.t("checkin.replace", old=existing.score, new=score),
+                       pending={"q": REPLACE, "score": score, "old": existing.score})
+    return save(t, score)
 
 
 class NotAScoreHandler(AbstractRequestHandler):
@@ -79,11 +85,22 @@ class NotAScoreHandler(AbstractRequestHandler):
 
 class YesReplaceHandler(AbstractRequestHandler):
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.YesIntent")(handler_input) and Turn.of(handler_input).pending.get("q") in (REPLACE, RETRY)
+        return is_intent_name("AMAZON.YesIntent")(handler_input) and Turn.of(handler_input).pending.get("q") == REPLACE
 
     def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)
         return save(t, int(t.pending["score"]))
+
+
+class YesRetryHandler(AbstractRequestHandler):
+    """"Would you like me to try again?" — yes: the same checks as a new check-in."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("AMAZON.YesIntent")(handler_input) and Turn.of(handler_input).pending.get("q") == RETRY
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        t = Turn.of(handler_input)
+        return check_in(t, int(t.pending["score"]))
 
 
 class NoReplaceHandler(AbstractRequestHandler):
@@ -106,8 +123,10 @@ class MedicationAnswerHandler(AbstractRequestHandler):
         t = Turn.of(handler_input)
         took = is_intent_name("AMAZON.YesIntent")(handler_input)
         try:
-            t.services.store.set_medication(t.user, date.fromisoformat(t.pending["day"]), took)
+            saved = t.services.store.set_medication(t.user, date.fromisoformat(t.pending["day"]), took)
         except StoreUnavailable:
+            saved = False
+        if not saved:
             return t.reply(t.t("checkin.meds_not_saved"), ask=t.t("ask.next"))
         return t.reply(t.t("checkin.meds_yes" if took else "checkin.meds_no"), ask=t.t("ask.next"))
 

@@ -45,8 +45,11 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):
 
 def _speak(handler_input: HandlerInput, key: str, ask_key: str) -> Response:
     # Deliberately independent of Turn and the interceptors: they may be what failed.
-    content = handler_input.attributes_manager.request_attributes.get("content") or load_content()
+    attrs = handler_input.attributes_manager.request_attributes
+    content = attrs.get("content") or load_content()
     sorry, ask = content.text(key), content.text(ask_key)
+    if attrs.get("red_flag"):  # safety first, even when something failed
+        sorry = join(content.text("safety.urgent"), sorry)
     return (
         handler_input.response_builder.speak(to_ssml(join(sorry, ask)))
         .ask(to_ssml(ask))

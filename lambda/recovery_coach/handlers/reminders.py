@@ -51,18 +51,20 @@ def put_reminder(t: Turn, at: time) -> Response:
     profile = t.profile()
     zone = t.zone()
     body = reminders.request_body(at, t.services.clock().astimezone(zone), zone.key, t.content.locale, t.t("reminder.text"))
-    reminder_id = profile.reminder_id
+    reminder_id, created = profile.reminder_id, False
     result = api(t, "PUT", f"{reminders.PATH}/{reminder_id}", body) if reminder_id else None
     if result is None or result.status == 404:  # none yet, or deleted in the Alexa app: make one
         result = api(t, "POST", reminders.PATH, body)
-        reminder_id = (result.body or {}).get("alertToken") if result.ok else None
+        reminder_id, created = ((result.body or {}).get("alertToken") if result.ok else None), True
     if not result.ok or not reminder_id:
         return failure(t, result.status)
     try:
         t.services.store.save_profile(t.user, replace(profile, reminder_id=reminder_id, reminder_time=at.strftime("%H:%M")))
     except StoreUnavailable:
-        api(t, "DELETE", f"{reminders.PATH}/{reminder_id}")  # no reminder we can't find again
-        return t.reply(t.t("reminder.failed.not_saved"), ask=t.t("ask.next"))
+        if created:  # a reminder we couldn't find again: take it back
+            api(t, "DELETE", f"{reminders.PATH}/{reminder_id}")
+            return t.reply(t.t("reminder.failed.not_saved"), ask=t.t("ask.next"))
+        return t.reply(t.t("reminder.changed_not_recorded", time=spoken_time(t, at)), ask=t.t("ask.next"))
     key = "reminder.changed" if profile.reminder_id else "reminder.set"
     return t.reply(t.t(key, time=spoken_time(t, at)), ask=t.t("ask.next"))
 
@@ -98,13 +100,24 @@ class SetReminderHandler(AbstractRequestHandler):
 
 
 class ReminderTimeAnswerHandler(AbstractRequestHandler):
-    """We asked "what time?" and heard one (Alexa routes a bare time to the intent with the slot)."""
+    """We asked "what time?" and heard one."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("ChangeReminderIntent")(handler_input) and Turn.of(handler_input).pending.get("q") == TIME
+        return is_intent_name("TimeAnswerIntent")(handler_input) and Turn.of(handler_input).pending.get("q") == TIME
 
     def handle(self, handler_input: HandlerInput) -> Response:
         return SetReminderHandler().handle(handler_input)
+
+
+class UnexpectedTimeHandler(AbstractRequestHandler):
+    """A bare time when we didn't ask for one: never moves a reminder by itself."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("TimeAnswerIntent")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        t = Turn.of(handler_input)
+        return t.reply(t.t("time.unexpected"), ask=t.t("help.ask"))
 
 
 class YesReminderHandler(AbstractRequestHandler):
@@ -172,7 +185,10 @@ class CancelReminderHandler(AbstractRequestHandler):
         result = api(t, "DELETE", f"{reminders.PATH}/{profile.reminder_id}")
         if not result.ok and result.status != 404:  # 404: already gone from the Alexa app
             return failure(t, result.status)
-        t.services.store.save_profile(t.user, replace(profile, reminder_id=None, reminder_time=None))
+        try:
+            t.services.store.save_profile(t.user, replace(profile, reminder_id=None, reminder_time=None))
+        except StoreUnavailable:
+            return t.reply(t.t("reminder.cancel_not_saved"), ask=t.t("ask.next"))
         return t.reply(t.t("reminder.cancelled"), ask=t.t("ask.next"))
 
 

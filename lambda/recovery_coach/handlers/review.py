@@ -63,7 +63,7 @@ class ReviewWeekHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)
         today, record = t.today(), t.record()
-        summary = summarize(record.checkins, today, WEEK, record.profile.procedure_date, t.thresholds)
+        summary = summarize(t.history(), today, WEEK, record.profile.procedure_date, t.thresholds)
         if summary.latest is None:
             return t.reply(t.t("review.none"), ask=t.t("review.offer_checkin"), pending={"q": OFFER})
         speech = week_speech(t, summary, today, record.profile.procedure_date)
@@ -79,7 +79,7 @@ def week_screen(t: Turn, today: date) -> dict[str, Any]:
     """The last two weeks as a chart (RECENT_DAYS: what Turn.record already read)."""
     record = t.record()
     points = apl.chart_points(
-        record.checkins,
+        t.history(),
         today,
         RECENT_DAYS,
         record.profile.procedure_date,

@@ -16,7 +16,7 @@ from ask_sdk_model import Response
 from recovery_coach import sharing
 from recovery_coach.checkins import summarize
 from recovery_coach.handlers import phrases
-from recovery_coach.handlers.base import Turn
+from recovery_coach.handlers.base import RECENT_DAYS, Turn, history
 from recovery_coach.handlers.review import WEEK, missed_speech
 from recovery_coach.records import Link
 from recovery_coach.store import StoreUnavailable
@@ -89,7 +89,10 @@ class YesStopSharingHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)
-        t.services.store.revoke_sharing(t.user)
+        try:
+            t.services.store.revoke_sharing(t.user)
+        except StoreUnavailable:
+            return t.reply(t.t("share.stop_failed"), ask=t.t("share.stop_confirm"), pending={"q": STOP})
         return t.reply(t.t("share.stopped"), ask=t.t("ask.next"))
 
 
@@ -177,7 +180,11 @@ class LinkCodeAnswerHandler(AbstractRequestHandler):
     """We asked for the six digits, and heard a number (which alone would be a check-in)."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("CheckInIntent")(handler_input) and Turn.of(handler_input).pending.get("q") == CODE
+        t = Turn.of(handler_input)
+        # Six digits are the code; any other number is still a check-in.
+        return is_intent_name("CheckInIntent")(handler_input) and t.pending.get("q") == CODE and bool(
+            sharing.heard_code(t.slot("score"))
+        )
 
     def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)
@@ -187,8 +194,10 @@ class LinkCodeAnswerHandler(AbstractRequestHandler):
 def care_summary(t: Turn, link: Link) -> Response:
     """The patient's last seven days, for a caregiver: read-only."""
     today = t.today()
-    record = t.services.store.load(link.patient, since=today - timedelta(days=WEEK + 8))
-    s = summarize(record.checkins, today, WEEK, record.profile.procedure_date, t.thresholds)
+    utc_today = t.services.clock().date()
+    record = t.services.store.load(link.patient, since=utc_today - timedelta(days=RECENT_DAYS + 1))
+    checkins = history(t.services.store, link.patient, record, utc_today)
+    s = summarize(checkins, today, WEEK, record.profile.procedure_date, t.thresholds)
     if s.latest is None:
         return t.reply(t.t("care.none", label=link.label), ask=t.t("ask.next"))
     parts = [

@@ -156,6 +156,7 @@ class DynamoStore:
             start = page.get("LastEvaluatedKey")
             if not start:
                 break
+        items = [i for i in items if not _expired(i)]  # TTL deletes lazily: expiry is checked here
         profile = next((i for i in items if i["sk"]["S"] == PROFILE), None)
         checkins = tuple(_checkin(i) for i in items if i["sk"]["S"].startswith(CHECKIN))
         return UserRecord(profile=_profile(profile), checkins=checkins)
@@ -257,8 +258,9 @@ class DynamoStore:
         again finishes the job (deleting is idempotent)."""
         until = self._until()
         items = self._query_all(until, _pk(user), projection="pk, sk")
-        keys = [{"pk": i["pk"], "sk": i["sk"]} for i in items]
-        keys += [k for i in items for k in _other_half(user, i["sk"]["S"])]
+        # The other halves first: if this stops part way, a retry still finds what is left.
+        keys = [k for i in items for k in _other_half(user, i["sk"]["S"])]
+        keys += [{"pk": i["pk"], "sk": i["sk"]} for i in items]
         self._delete_keys(keys, until)
         return len(items)
 
@@ -359,11 +361,11 @@ class DynamoStore:
         return count
 
     def links_of_caregiver(self, caregiver: str) -> list[Link]:
-        items = self._query_all(self._until(), _pk(caregiver), SHARE_PATIENT)
+        items = [i for i in self._query_all(self._until(), _pk(caregiver), SHARE_PATIENT) if not _expired(i)]
         return _oldest_first([_link(i["sk"]["S"][len(SHARE_PATIENT):], caregiver, i) for i in items])
 
     def links_of_patient(self, patient: str) -> list[Link]:
-        items = self._query_all(self._until(), _pk(patient), SHARE_CARE)
+        items = [i for i in self._query_all(self._until(), _pk(patient), SHARE_CARE) if not _expired(i)]
         return _oldest_first([_link(patient, i["sk"]["S"][len(SHARE_CARE):], i) for i in items])
 
     def unlink(self, caregiver: str, patient: str) -> bool:
@@ -377,8 +379,8 @@ class DynamoStore:
         until = self._until()
         items = [i for i in self._query_all(until, _pk(patient), SHARE, projection="pk, sk")
                  if not i["sk"]["S"].startswith(SHARE_PATIENT) and i["sk"]["S"] != SHARE_LINKFAIL]
-        keys = [{"pk": i["pk"], "sk": i["sk"]} for i in items]
-        keys += [k for i in items for k in _other_half(patient, i["sk"]["S"])]
+        keys = [k for i in items for k in _other_half(patient, i["sk"]["S"])]  # other halves first
+        keys += [{"pk": i["pk"], "sk": i["sk"]} for i in items]
         self._delete_keys(keys, until)
         return len(items)
 
@@ -406,6 +408,10 @@ def _other_half(user: str, sk: str) -> list[dict[str, Any]]:
     if sk.startswith(SHARE_TOKEN):
         return [{"pk": {"S": TOKEN + sk[len(SHARE_TOKEN):]}, "sk": {"S": "TOKEN"}}]
     return []
+
+
+def _expired(item: dict[str, Any]) -> bool:
+    return "expires_at" in item and int(item["expires_at"]["N"]) <= int(time.time())
 
 
 def _oldest_first(links: list[Link]) -> list[Link]:

@@ -131,6 +131,7 @@ class SqliteStore:
         with self._tx() as db:
             gone = _revoke(db, user)
             gone += db.execute("DELETE FROM links WHERE caregiver = ?", (user,)).rowcount
+            db.execute("UPDATE share_codes SET used_by = 'deleted' WHERE used_by = ?", (user,))
             gone += db.execute("DELETE FROM link_failures WHERE caregiver = ?", (user,)).rowcount
             gone += db.execute("DELETE FROM checkins WHERE user = ?", (user,)).rowcount
             gone += db.execute("DELETE FROM profiles WHERE user = ?", (user,)).rowcount

@@ -79,6 +79,9 @@ class SkillApp:
         except Rejected as e:
             status, body, ctype = e.status, json.dumps({"error": e.reason}).encode(), "application/json"
             line["reason"] = e.reason
+        except Exception as e:  # a defect: still a 400 with no detail, never a 5xx, and logged by type
+            status, body, ctype = 400, json.dumps({"error": "bad_request"}).encode(), "application/json"
+            line["reason"] = f"unexpected:{type(e).__name__}"
         line.update(status=status, route="alexa" if path == self.settings.alexa_route
                     else "report" if path.startswith("/report") else path[:40],  # a report path holds a token
                     latency_ms=round((time.perf_counter() - started) * 1000, 2))

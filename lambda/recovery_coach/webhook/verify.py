@@ -217,7 +217,7 @@ def _timestamp(value: object) -> datetime:
         text = text[:-1] + "+00:00"
     try:
         return _utc(datetime.fromisoformat(text))
-    except ValueError:
+    except (ValueError, OverflowError):  # "0001-01-01T00:00:00+01:00" overflows when moved to UTC
         raise VerificationError("timestamp_invalid") from None
 
 
