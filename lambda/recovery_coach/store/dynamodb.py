@@ -141,21 +141,7 @@ class DynamoStore:
                 "get_item", until, Key={"pk": _pk(user), "sk": {"S": PROFILE}}, ConsistentRead=True
             ).get("Item")
             return UserRecord(profile=_profile(item))
-        items: list[dict[str, Any]] = []
-        start: dict[str, Any] | None = None
-        while True:
-            page = self._call(
-                "query",
-                until,
-                ConsistentRead=True,
-                KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
-                ExpressionAttributeValues={":pk": _pk(user), ":from": _day_key(since), ":to": {"S": PROFILE}},
-                **({"ExclusiveStartKey": start} if start else {}),
-            )
-            items.extend(page.get("Items", []))
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                break
+        items = self._query_all(until, _pk(user), between=(_day_key(since)["S"], PROFILE))
         items = [i for i in items if not _expired(i)]  # TTL deletes lazily: expiry is checked here
         profile = next((i for i in items if i["sk"]["S"] == PROFILE), None)
         checkins = tuple(_checkin(i) for i in items if i["sk"]["S"].startswith(CHECKIN))
@@ -264,10 +250,15 @@ class DynamoStore:
         self._delete_keys(keys, until)
         return len(items)
 
-    def _query_all(self, until: float, pk: dict[str, str], prefix: str | None = None, projection: str | None = None) -> list[dict[str, Any]]:
+    def _query_all(self, until: float, pk: dict[str, str], prefix: str | None = None, projection: str | None = None,
+                   between: tuple[str, str] | None = None) -> list[dict[str, Any]]:
+        """Every item under `pk` (sort keys starting with `prefix`, or within `between`), all pages."""
         condition, values = "pk = :pk", {":pk": pk}
         if prefix:
             condition, values = condition + " AND begins_with(sk, :prefix)", {**values, ":prefix": {"S": prefix}}
+        if between:
+            condition += " AND sk BETWEEN :from AND :to"
+            values = {**values, ":from": {"S": between[0]}, ":to": {"S": between[1]}}
         items: list[dict[str, Any]] = []
         start: dict[str, Any] | None = None
         while True:
