@@ -38,9 +38,11 @@ check-models: $(STAMP)
 	$(PY) -m tools.build_models --check
 
 # Tests run in a private network namespace: servers they start are reachable at 127.0.0.1 only.
+# Then the date-sensitive tests again at chosen instants (month and year ends, DST changes, a leap day).
 test: $(STAMP) $(DDB_STAMP)
 	bash scripts/install-chromium.sh
 	scripts/isolated $(PY) -m pytest -q $(PYTEST_ARGS)
+	scripts/isolated scripts/test-instants $(PY)
 
 unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit $(PYTEST_ARGS)

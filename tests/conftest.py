@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from recovery_coach import skill
 from recovery_coach.config import Settings
@@ -17,8 +20,49 @@ from tests.dynamo_local import DynamoTable, dynamodb_local, dynamodb_table, make
 from tests.support import Alexa
 
 ROOT = Path(__file__).resolve().parent.parent
-# 15:00 UTC: 9 am in Chicago (the default zone), the same calendar day everywhere in the Americas.
-NOW = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)
+
+
+def _instant() -> datetime:
+    """The instant the suite runs at: RECOVERY_COACH_TEST_NOW (ISO 8601; scripts/test-instants sets
+    it), else the real now. Every date in a test is relative to it, so the suite passes at any instant."""
+    raw = os.environ.get("RECOVERY_COACH_TEST_NOW", "").strip()
+    if raw:
+        return datetime.fromisoformat(raw.replace("Z", "+00:00")).astimezone(timezone.utc)
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+NOW = _instant()
+FROZEN = bool(os.environ.get("RECOVERY_COACH_TEST_NOW", "").strip())
+ZONE = ZoneInfo("America/Chicago")  # Settings.default_timezone: the zone of a device with no Settings API
+TODAY = NOW.astimezone(ZONE).date()  # the device's "today" at NOW
+
+# Tests whose outcome depends on the date and hour: scripts/test-instants runs these (-m dates)
+# under each chosen instant, with the process clock moved there too (time-machine).
+DATE_SENSITIVE = {
+    "test_checkins", "test_review_fixes", "test_apl", "test_report_routes", "test_reminders", "test_sharing",
+    "test_checkin_outage", "test_dates", "test_webhook", "test_resolver_dates",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.module is not None and item.module.__name__.rsplit(".", 1)[-1] in DATE_SENSITIVE:
+            item.add_marker(pytest.mark.dates)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def the_instant() -> Iterator[None]:
+    """At a chosen instant, the whole process's wall clock is there too (certificates, envelopes)."""
+    if not FROZEN:
+        yield
+        return
+    with time_machine.travel(NOW, tick=True):
+        yield
+
+
+def day_at(day: date, hour: int = 9) -> datetime:
+    """`hour` o'clock local on `day`, as the UTC instant a clock returns."""
+    return datetime(day.year, day.month, day.day, hour, tzinfo=ZONE).astimezone(timezone.utc)
 
 
 class Clock:

@@ -450,12 +450,15 @@ def _create_table(client: Any, kwargs: dict[str, Any]) -> None:
 
 
 def create_tables_from_template(client: Any, template_path: Path | str = DEFAULT_TEMPLATE,
-                                table_name: str | Mapping[str, str] | None = None) -> dict[str, str]:
+                                table_name: str | Mapping[str, str] | None = None, ttl: bool = True) -> dict[str, str]:
     """Create every AWS::DynamoDB::Table of ``template_path`` exactly as defined there.
 
     ``table_name``: a string names the table (with several tables in the template
     it becomes a prefix: ``<name>-<LogicalId>``); a mapping names tables by logical
     ID; ``None`` uses the template's literal ``TableName`` or ``<LogicalId>-<random>``.
+
+    ``ttl=False`` leaves TTL off: DynamoDB Local's sweeper deletes by the machine's clock, so a
+    suite run at another instant (scripts/test-instants) would lose items its own clock calls live.
 
     Returns ``{logical_id: created_table_name}``.
     """
@@ -483,7 +486,7 @@ def create_tables_from_template(client: Any, template_path: Path | str = DEFAULT
         kwargs, ttl_spec = table_spec_from_properties(props, name)
         _create_table(client, kwargs)
         client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
-        if ttl_spec and ttl_spec["Enabled"]:
+        if ttl and ttl_spec and ttl_spec["Enabled"]:
             client.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl_spec)
         created[logical_id] = name
     return created
@@ -519,7 +522,13 @@ class DynamoTable:
             self.client.delete_table(TableName=self.name)
         except self.client.exceptions.ResourceNotFoundException:
             pass
-        create_tables_from_template(self.client, self.template_path, table_name={self.logical_id: self.name})
+        create_tables_from_template(self.client, self.template_path, table_name={self.logical_id: self.name},
+                                    ttl=not _frozen())
+
+
+def _frozen() -> bool:
+    """The suite runs at a chosen instant, not the machine's (see tests/conftest.py)."""
+    return bool(os.environ.get("RECOVERY_COACH_TEST_NOW", "").strip())
 
 
 def _require(local: DynamoLocal) -> None:
@@ -565,7 +574,7 @@ def dynamodb_table(dynamodb_local: DynamoLocal) -> Iterator[DynamoTable]:
     logical_id = _table_logical_id(DEFAULT_TEMPLATE)
     name = f"test-{logical_id}-{uuid.uuid4().hex[:12]}"
     client = dynamodb_local.client()
-    create_tables_from_template(client, DEFAULT_TEMPLATE, table_name={logical_id: name})
+    create_tables_from_template(client, DEFAULT_TEMPLATE, table_name={logical_id: name}, ttl=not _frozen())
     table = DynamoTable(name=name, endpoint=dynamodb_local.endpoint, client=client,
                         local=dynamodb_local, logical_id=logical_id)
     try:

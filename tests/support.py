@@ -63,7 +63,9 @@ class Alexa:
         return Reply(raw)
 
     def say(self, text: str) -> Reply:
-        heard = load_resolver(self.locale).resolve(text)
+        from recovery_coach.skill import default_services
+
+        heard = load_resolver(self.locale).resolve(text, today=default_services().local_today())
         if heard.kind == "launch":
             return self.launch()
         return self.send(envelope.intent(heard.intent or "AMAZON.FallbackIntent", self.device, self.session, heard.slots))

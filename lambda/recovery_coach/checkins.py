@@ -75,20 +75,6 @@ def assess(score: int, day: date, history: Sequence[Checkin], procedure: date | 
     return Warning(tuple(reasons))
 
 
-def procedure_day(said: date, today: date) -> date | None:
-    """Alexa resolves "November 20" and "Monday" to the next one; a procedure is in the past."""
-    if 0 < (said - today).days <= 7:  # a weekday: the last one, not next year's
-        said = said - timedelta(days=7)
-    if said > today:
-        try:
-            said = said.replace(year=said.year - 1)
-        except ValueError:  # 29 February
-            said = said - timedelta(days=365)
-    if said > today or (today - said).days > 366:
-        return None
-    return said
-
-
 @dataclass(frozen=True)
 class Summary:
     start: date
@@ -121,8 +107,8 @@ def summarize(checkins: Sequence[Checkin], end: date, days: int, procedure: date
     start = end - timedelta(days=days - 1)
     window = sorted((c for c in checkins if start <= c.day <= end), key=lambda c: c.day)
     logged_days = {c.day for c in window}
-    # A day counts as missed only once check-ins began (or the procedure happened).
-    began = min([c.day for c in checkins] + ([procedure] if procedure else []), default=end)
+    # A day counts as missed only after the first check-in: before it there was nothing to miss.
+    began = min((c.day for c in checkins), default=end)
     missed = tuple(
         d for d in (start + timedelta(n) for n in range(days)) if d not in logged_days and d >= began and d < end
     )

@@ -31,7 +31,9 @@ class Conversation:
         self.ended = False
 
     def send(self, text: str) -> dict[str, Any]:
-        heard = self.resolver.resolve(text)
+        from recovery_coach.skill import default_services
+
+        heard = self.resolver.resolve(text, today=default_services().local_today())
         if heard.kind == "launch":
             event = envelope.launch(self.device, self.session)
         else:

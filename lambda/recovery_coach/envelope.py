@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from recovery_coach.clock import system_clock
+
 LOCAL_SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
 
 
@@ -18,7 +20,7 @@ def _id(prefix: str) -> str:
 
 
 def _timestamp(now: datetime | None = None) -> str:
-    return (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (now or system_clock()).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass

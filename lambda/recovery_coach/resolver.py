@@ -50,7 +50,7 @@ INVOCATION_PREFIX = re.compile(r"^(?:alexa\s+)?(?:ask|tell|open|launch|start|use
 def normalize(text: str) -> str:
     text = text.lower().replace("’", "'")
     text = re.sub(r"[^\w\s'.-]", " ", text)
-    text = re.sub(r"(?<!\d)[.-]|[.-](?!\d)", " ", text)
+    text = re.sub(r"(?<=[^\s\d])-|-(?!\d)|(?<!\d)\.|\.(?!\d)", " ", text)  # a typed "-2" stays minus two
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -96,35 +96,106 @@ def _day_number(words: str) -> int | None:
     return int(number) if number.isdigit() else None
 
 
+SEASONS = {"spring": "SP", "summer": "SU", "fall": "FA", "autumn": "FA", "winter": "WI"}
+DECADES = {"twenties": 2, "thirties": 3, "forties": 4, "fifties": 5, "sixties": 6, "seventies": 7, "eighties": 8,
+           "nineties": 9}
+_LEAD = re.compile(r"^(?:on|for|from|in|during|over|at|of|since)\s+")
+_SHIFT = {"last": -1, "past": -1, "previous": -1, "this": 0, "the": 0, "next": 1, "coming": 1}
+
+
+def _year(words: str) -> int | None:
+    """ "2025", "twenty twenty five"."""
+    if re.fullmatch(r"\d{4}", words):
+        return int(words)
+    m = re.fullmatch(r"(twenty|nineteen) (.+)", words)
+    if m:
+        rest = spoken_number(m.group(2))
+        if rest.isdigit() and int(rest) < 100:
+            return (20 if m.group(1) == "twenty" else 19) * 100 + int(rest)
+    return None
+
+
+def _week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
 def spoken_date(words: str, today: date) -> str | None:
-    """How Alexa fills AMAZON.DATE: an ISO date, relative words resolved, a date without a year
-    taken as the next one to come (Alexa's habit). None when it isn't a date."""
-    words = words.replace("-", " ").strip()
+    """How Alexa fills AMAZON.DATE, relative to the device's local date `today`: an ISO date, or a
+    week ("2026-W48"), weekend ("2026-W48-WE"), month ("2026-11"), year, season ("2026-WI"),
+    decade ("202X") or "PRESENT_REF" for now. A day or month without a year is the next one to
+    come (Alexa's habit). None when it isn't a date."""
+    words = _LEAD.sub("", words.replace("-", " ").strip())
     if re.fullmatch(r"\d{4} \d{2} \d{2}", words):
         return words.replace(" ", "-")
-    relative = {"today": 0, "yesterday": -1, "tomorrow": 1, "the day before yesterday": -2}
+    if words in ("now", "right now", "at the moment", "currently"):
+        return "PRESENT_REF"
+    relative = {"today": 0, "tonight": 0, "this morning": 0, "this afternoon": 0, "this evening": 0,
+                "yesterday": -1, "last night": -1, "yesterday morning": -1, "yesterday evening": -1,
+                "tomorrow": 1, "the day before yesterday": -2, "day before yesterday": -2}
     if words in relative:
         return (today + timedelta(days=relative[words])).isoformat()
-    m = re.fullmatch(r"(last |this |next )?(%s)" % "|".join(WEEKDAYS), words)
+    m = re.fullmatch(r"(\w+|a) (days?|weeks?) ago", words)
+    if m:
+        n = 1 if m.group(1) == "a" else spoken_number(m.group(1))
+        if str(n).isdigit():
+            return (today - timedelta(days=int(n) * (7 if m.group(2).startswith("week") else 1))).isoformat()
+    m = re.fullmatch(r"(?:(last|this|next|coming|past|previous) )?(%s)" % "|".join(WEEKDAYS), words)
     if m:
         ahead = (WEEKDAYS[m.group(2)] - today.weekday()) % 7
-        if m.group(1) == "last ":
+        if m.group(1) in ("last", "past", "previous"):
             ahead = ahead - 7 if ahead else -7
+        elif m.group(1) in ("next", "coming") and ahead == 0:
+            ahead = 7
         return (today + timedelta(days=ahead)).isoformat()
-    m = re.fullmatch(r"(?:(%s) (.+)|(?:the )?(.+?) of (%s))" % ("|".join(MONTHS), "|".join(MONTHS)), words)
-    if not m:
-        return None
-    month = MONTHS[m.group(1) or m.group(4)]
-    day_n = _day_number(m.group(2) or m.group(3))
-    if day_n is None:
-        return None
-    try:
-        when = date(today.year, month, day_n)
-        if when < today:
-            when = date(today.year + 1, month, day_n)
-    except ValueError:
-        return None
-    return when.isoformat()
+    m = re.fullmatch(r"(last|past|previous|this|the|next|coming) (week|weekend|month|year|decade|%s)" % "|".join(SEASONS), words)
+    if m:
+        shift, unit = _SHIFT[m.group(1)], m.group(2)
+        if unit in ("week", "weekend"):
+            return _week(today + timedelta(weeks=shift)) + ("-WE" if unit == "weekend" else "")
+        if unit == "month":
+            index = today.year * 12 + today.month - 1 + shift
+            return f"{index // 12}-{index % 12 + 1:02d}"
+        if unit == "year":
+            return str(today.year + shift)
+        if unit == "decade":
+            return f"{(today.year // 10 + shift):03d}X"
+        season = SEASONS[unit]
+        return f"{today.year + shift}-{season}"
+    m = re.fullmatch(r"(?:the )?(%s)" % "|".join(DECADES), words)
+    if m:
+        return f"19{DECADES[m.group(1)]}X"
+    m = re.fullmatch(r"(%s)(?: (?:of )?(.+))?" % "|".join(MONTHS), words)
+    if m and (m.group(2) is None or _year(m.group(2)) is not None):
+        month = MONTHS[m.group(1)]
+        year = _year(m.group(2)) if m.group(2) else today.year + (1 if month < today.month else 0)
+        return f"{year}-{month:02d}"
+    m = re.fullmatch(r"(?:(%s) (?:the )?(.+?)|(?:the )?(.+?) (?:of )?(%s))(?: (\d{4}|(?:twenty|nineteen) .+))?"
+                     % ("|".join(MONTHS), "|".join(MONTHS)), words)
+    if m:
+        month = MONTHS[m.group(1) or m.group(4)]
+        day_n = _day_number(m.group(2) or m.group(3))
+        year = _year(m.group(5)) if m.group(5) else None
+        if day_n is None or (m.group(5) and year is None):
+            return None
+        try:
+            when = date(year or today.year, month, day_n)
+            if year is None and when < today:
+                when = date(today.year + 1, month, day_n)
+        except ValueError:
+            return None
+        return when.isoformat()
+    m = re.fullmatch(r"the (.+)", words)
+    if m and (day_n := _day_number(m.group(1))) is not None and words not in ("the weekend",):
+        try:
+            when = date(today.year, today.month, day_n)
+            if when < today:
+                index = today.year * 12 + today.month
+                when = date(index // 12, index % 12 + 1, day_n)
+        except ValueError:
+            return None
+        return when.isoformat()
+    return None
 
 
 def spoken_time(words: str) -> str | None:
@@ -203,13 +274,13 @@ class Resolver:
         rank = (0 if open_ended else 1, literal_words)
         return _Sample(intent, re.compile("^" + r"\s+".join(pieces) + "$"), slot_types, rank)
 
-    def _slot(self, name: str, type_name: str, said: str) -> dict[str, Any]:
+    def _slot(self, name: str, type_name: str, said: str, today: date | None) -> dict[str, Any]:
         from recovery_coach.envelope import slot_json
 
         if type_name == "AMAZON.NUMBER":
             return slot_json(name, spoken_number(said))
         if type_name == "AMAZON.DATE":
-            return slot_json(name, spoken_date(said, date.today()) or said)
+            return slot_json(name, (spoken_date(said, today) if today else None) or said)
         if type_name == "AMAZON.TIME":
             return slot_json(name, spoken_time(said) or said)
         if type_name in self.types:
@@ -220,13 +291,13 @@ class Resolver:
             return slot_json(name, said, None, type_name)
         return slot_json(name, said)
 
-    def _plausible(self, type_name: str, said: str) -> bool:
+    def _plausible(self, type_name: str, said: str, today: date | None) -> bool:
         """Whether a slot's words could be its type; out-of-list words for a custom type count only
         when other words of the sample carried the meaning."""
         if type_name == "AMAZON.NUMBER":
             return looks_numeric(said)
         if type_name == "AMAZON.DATE":
-            return spoken_date(said, date.today()) is not None
+            return today is not None and spoken_date(said, today) is not None
         if type_name == "AMAZON.TIME":
             return spoken_time(said) is not None
         if type_name in self.types:
@@ -235,7 +306,9 @@ class Resolver:
             return said in known
         return True
 
-    def resolve(self, text: str) -> Resolution:
+    def resolve(self, text: str, today: date | None = None) -> Resolution:
+        """`today` is the device's local date (Alexa resolves "yesterday" in the device's time zone);
+        without it, date slots keep the words as heard."""
         said = normalize(text)
         if not said or self._bare.match(said):
             return Resolution("launch")
@@ -247,11 +320,11 @@ class Resolver:
                 continue
             captured = {n: v for n, v in m.groupdict().items() if v}
             slots = {
-                n: self._slot(n, t, captured[n]) if n in captured else {"name": n, "confirmationStatus": "NONE"}
+                n: self._slot(n, t, captured[n], today) if n in captured else {"name": n, "confirmationStatus": "NONE"}
                 for n, t in sample.slot_types.items()
             }
             heard = Resolution("intent", sample.intent, slots)
-            if all(self._plausible(sample.slot_types[n], v) for n, v in captured.items()):
+            if all(self._plausible(sample.slot_types[n], v, today) for n, v in captured.items()):
                 return heard
             # A number or date slot that caught other words: keep looking for a better reading,
             # but a carrier like "log my pain as …" still wins over nothing.

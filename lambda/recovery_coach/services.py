@@ -2,27 +2,29 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from recovery_coach.clock import Clock, system_clock
 from recovery_coach.config import Settings
 from recovery_coach.store import Store
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass
 class Services:
     settings: Settings
     store: Store
-    clock: Callable[[], datetime] = field(default=utc_now)
+    clock: Clock = field(default=system_clock)
+
+    def local_today(self, zone: str | None = None) -> date:
+        """Today on the device: in its time zone, else the configured default zone."""
+        return self.clock().astimezone(ZoneInfo(zone or self.settings.default_timezone)).date()
 
 
-def build_store(settings: Settings) -> Store:
+def build_store(settings: Settings, clock: Clock = system_clock) -> Store:
     """DynamoDB when a table or endpoint is configured, else the embedded SQLite file."""
     if settings.uses_dynamodb:
         from recovery_coach.store.dynamodb import DynamoStore
@@ -33,6 +35,7 @@ def build_store(settings: Settings) -> Store:
             retention_days=settings.retention_days,
             attempts=settings.dynamodb_attempts,
             deadline=settings.dynamodb_deadline,
+            now=clock,
         )
     from recovery_coach.store.sqlite import SqliteStore
 

@@ -75,17 +75,21 @@ def test_the_urgent_warning_is_what_the_screen_shows(services: Services) -> None
     assert "911" in payload["text"]
 
 
-# Nov 11..24 (today). Missed: 14, 16, 17, 21, 23 (Nov 11 is before the first check-in; today is logged).
-# Worrying: 15 (a rise of 2 from the 4 on the 13th), 18 (7: high).
-SCORES = {12: 5, 13: 4, 15: 6, 18: 7, 19: 6, 20: 6, 22: 4, 24: 3}
-MISSED = {date(2026, 11, d) for d in (14, 16, 17, 21, 23)}
-WORRYING = {date(2026, 11, 15), date(2026, 11, 18)}
+def ago(n: int) -> date:
+    return TODAY - timedelta(days=n)
+
+
+# The last 14 days, by days ago (0 is today). Missed: 10, 8, 7, 3, 1 days ago (13 days ago is before the
+# first check-in; today is logged). Worrying: 9 days ago (a rise of 2 from the 4 before), 6 (7: high).
+SCORES = {ago(n): s for n, s in {12: 5, 11: 4, 9: 6, 6: 7, 5: 6, 4: 6, 2: 4, 0: 3}.items()}
+MISSED = {ago(n) for n in (10, 8, 7, 3, 1)}
+WORRYING = {ago(9), ago(6)}
 
 
 def test_the_week_in_review_charts_the_stored_check_ins(any_services: Services, clock: Clock) -> None:
     show = Alexa(interfaces=SHOW)
     for day, score in SCORES.items():
-        log_on(show, clock, date(2026, 11, day), score)
+        log_on(show, clock, day, score)
     show.new_session()
     seen = show.say("how has my pain been this week")
     assert "You last logged 3 today." in seen  # the spoken summary is the same as ever
@@ -95,11 +99,11 @@ def test_the_week_in_review_charts_the_stored_check_ins(any_services: Services, 
     points = directive["datasources"]["payload"]["points"]
     days = [TODAY - timedelta(days=13 - n) for n in range(14)]
     assert [p["day"] for p in points] == [d.isoformat() for d in days]
-    assert [p["label"] for p in points][-7:] == ["Wed", "Thu", "Fri", "Sat", "Sun", "Mon", "Tue"]
+    assert [p["label"] for p in points][-7:] == [d.strftime("%a") for d in days[-7:]]
 
     # Day by day, what the store holds.
     scores = {c.day: c.score for c in stored(any_services, show).checkins}
-    assert scores == {date(2026, 11, d): s for d, s in SCORES.items()}
+    assert scores == SCORES
     assert [p["score"] for p in points] == [scores.get(d) for d in days]
     assert {date.fromisoformat(p["day"]) for p in points if p["missed"]} == MISSED
     assert {date.fromisoformat(p["day"]) for p in points if p["worrying"]} == WORRYING
@@ -109,7 +113,7 @@ def test_the_week_in_review_without_apl_is_unchanged(services: Services, clock: 
     voice, show = Alexa("voice"), Alexa("show", interfaces=SHOW)
     for alexa in (voice, show):
         for day, score in SCORES.items():
-            log_on(alexa, clock, date(2026, 11, day), score)
+            log_on(alexa, clock, day, score)
         alexa.new_session()
     heard, seen = voice.say("how has my pain been this week"), show.say("how has my pain been this week")
     assert "directives" not in heard.response

@@ -6,14 +6,14 @@ import logging
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from zoneinfo import ZoneInfo
 
 from recovery_coach import envelope
 from recovery_coach.handlers.base import user_key
 from recovery_coach.services import Services
-from tests.conftest import NOW, Clock, install
+from tests.conftest import NOW, TODAY, Clock, day_at, install
 from tests.support import Alexa
 
-TODAY = date(2026, 11, 24)  # NOW in Chicago
 PHONE = "405-759-8407"
 
 
@@ -21,10 +21,18 @@ def stored(svc: Services, alexa: Alexa, since: date = TODAY - timedelta(days=30)
     return svc.store.load(user_key(alexa.device.user_id), since=since)
 
 
+def next_one(day: date) -> date:
+    """How Alexa resolves a month and day said without a year: the next one to come."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day
+
+
 def log_on(alexa: Alexa, clock: Clock, day: date, score: int) -> None:
     """Check in on an earlier day, the way the patient did then."""
     saved = clock.now
-    clock.now = NOW - timedelta(days=(TODAY - day).days)
+    clock.now = NOW if day == TODAY else day_at(day, 12)  # noon: the same local day, whatever DST does
     alexa.new_session()
     alexa.intent("CheckInIntent", score=str(score))
     alexa.intent("AMAZON.StopIntent")
@@ -66,9 +74,10 @@ def test_comparison_with_the_last_check_in(any_services: Services, clock: Clock)
 
 def test_comparison_names_the_weekday_for_older_check_ins(services: Services, clock: Clock) -> None:
     alexa = Alexa()
-    log_on(alexa, clock, date(2026, 11, 21), 3)  # a Saturday
+    three_ago = TODAY - timedelta(days=3)
+    log_on(alexa, clock, three_ago, 3)
     alexa.new_session()
-    assert "up one point from Saturday" in alexa.say("log my pain as four")
+    assert f"up one point from {three_ago:%A}" in alexa.say("log my pain as four")
 
 
 # --- warnings ----------------------------------------------------------------------------
@@ -89,8 +98,8 @@ def test_a_rise_of_two_warns(services: Services, clock: Clock) -> None:
 
 def test_pain_not_easing_after_day_two_warns(services: Services, clock: Clock) -> None:
     alexa = Alexa()
-    alexa.intent("ProcedureDateIntent", date="2026-11-20")
-    log_on(alexa, clock, date(2026, 11, 21), 5)
+    alexa.intent("ProcedureDateIntent", date=(TODAY - timedelta(days=4)).isoformat())
+    log_on(alexa, clock, TODAY - timedelta(days=3), 5)
     alexa.new_session()
     reply = alexa.say("log my pain as five")  # day 4, no better than day 1
     assert "isn't easing" in reply and PHONE in reply.speech
@@ -98,8 +107,8 @@ def test_pain_not_easing_after_day_two_warns(services: Services, clock: Clock) -
 
 def test_easing_pain_and_a_small_change_do_not_warn(services: Services, clock: Clock) -> None:
     alexa = Alexa()
-    alexa.intent("ProcedureDateIntent", date="2026-11-20")
-    log_on(alexa, clock, date(2026, 11, 21), 5)
+    alexa.intent("ProcedureDateIntent", date=(TODAY - timedelta(days=4)).isoformat())
+    log_on(alexa, clock, TODAY - timedelta(days=3), 5)
     alexa.new_session()
     reply = alexa.say("log my pain as three")
     assert PHONE not in reply.speech
@@ -141,10 +150,11 @@ def test_no_keeps_the_first_score(services: Services) -> None:
 
 
 def test_today_is_the_devices_local_date_from_the_settings_api(services: Services, clock: Clock, alexa_api) -> None:
-    alexa_api.timezone = "Pacific/Auckland"  # 15:00 UTC on the 24th is 4 am on the 25th there
+    alexa_api.timezone = "Pacific/Kiritimati"  # UTC+14: a day ahead of Chicago for most of the day
     alexa = Alexa(api_endpoint=alexa_api.endpoint, api_access_token=alexa_api.token)
     alexa.say("log my pain as four")
-    assert [c.day for c in stored(services, alexa).checkins] == [date(2026, 11, 25)]
+    there = NOW.astimezone(ZoneInfo("Pacific/Kiritimati")).date()
+    assert [c.day for c in stored(services, alexa, since=there - timedelta(days=3)).checkins] == [there]
     assert any("/settings/System.timeZone" in r.path for r in alexa_api.requests)
 
 
@@ -165,11 +175,12 @@ def test_a_failing_settings_api_falls_back_to_the_default_zone_and_still_saves(
 
 def test_procedure_date_is_stored_and_spoken_as_a_day_count(services: Services) -> None:
     alexa = Alexa()
-    reply = alexa.intent("ProcedureDateIntent", date="2027-11-20")  # Alexa's "next November 20"
-    assert "Your procedure was on November 20. Today is day 4 after it." in reply
+    day = TODAY - timedelta(days=4)
+    reply = alexa.intent("ProcedureDateIntent", date=next_one(day).isoformat())  # Alexa's "next November 20"
+    assert f"Your procedure was on {day:%B} {day.day}. Today is day 4 after it." in reply
     alexa.new_session()
     assert "day 4 after your procedure" in alexa.launch()
-    assert stored(services, alexa).profile.procedure_date == date(2026, 11, 20)
+    assert stored(services, alexa).profile.procedure_date == day
 
 
 def test_a_future_procedure_date_is_refused(services: Services) -> None:
@@ -191,16 +202,16 @@ def test_launch_offers_the_check_in_until_it_is_done(services: Services) -> None
 
 def test_the_week_in_review(any_services: Services, clock: Clock) -> None:
     alexa = Alexa()
-    for day, score in [(18, 7), (19, 6), (20, 6), (22, 4), (24, 3)]:
-        log_on(alexa, clock, date(2026, 11, day), score)
+    for ago, score in [(6, 7), (5, 6), (4, 6), (2, 4), (0, 3)]:
+        log_on(alexa, clock, TODAY - timedelta(days=ago), score)
     alexa.new_session()
     reply = alexa.say("how has my pain been this week")
     assert "You last logged 3 today." in reply
     assert "average this week is 5.2" in reply  # 7 + 6 + 6 + 4 + 3 over 5
-    assert "best day was today, at 3, and your worst was Wednesday, at 7" in reply
+    assert f"best day was today, at 3, and your worst was {TODAY - timedelta(days=6):%A}, at 7" in reply
     assert "easing" in reply
-    assert "You missed 2 days: Saturday and yesterday." in reply
-    assert "worrying" in reply and PHONE in reply.speech  # the 7
+    assert f"You missed 2 days: {TODAY - timedelta(days=3):%A} and yesterday." in reply
+    assert "One score was worrying" in reply and PHONE in reply.speech  # the 7
 
 
 def test_the_week_with_nothing_logged_offers_a_check_in(services: Services) -> None:
@@ -217,7 +228,7 @@ def test_what_did_i_log_yesterday(services: Services, clock: Clock) -> None:
     reply = alexa.intent("ReviewDayIntent", day=(TODAY - timedelta(days=1)).isoformat())
     assert reply.speech.startswith("Yesterday, you logged 6")
     none = alexa.intent("ReviewDayIntent", day=(TODAY - timedelta(days=2)).isoformat())
-    assert "You didn't check in on Sunday" in none
+    assert f"You didn't check in on {TODAY - timedelta(days=2):%A}" in none
 
 
 # --- delete --------------------------------------------------------------------------------
@@ -249,8 +260,8 @@ def test_disabling_the_skill_deletes_data_only_if_asked(any_services: Services, 
     event = envelope.request(
         {
             "type": "AlexaSkillEvent.SkillDisabled",
-            "eventCreationTime": "2026-11-24T15:00:00Z",
-            "eventPublishingTime": "2026-11-24T15:00:01Z",
+            "eventCreationTime": f"{NOW:%Y-%m-%dT%H:%M:%SZ}",
+            "eventPublishingTime": f"{NOW + timedelta(seconds=1):%Y-%m-%dT%H:%M:%SZ}",
             "body": {"userInformationPersistenceStatus": status},
         },
         alexa.device,
@@ -312,10 +323,10 @@ def test_logs_of_a_check_in_carry_no_score_and_no_user_id(services: Services, ca
 
 def test_not_easing_is_judged_against_the_first_check_in_even_weeks_later(any_services: Services, clock: Clock) -> None:
     alexa = Alexa()
-    alexa.intent("ProcedureDateIntent", date="2026-11-04")  # 20 days ago
-    log_on(alexa, clock, date(2026, 11, 5), 5)  # day 1: the baseline, outside the two-week window
-    for day in range(11, 24):
-        log_on(alexa, clock, date(2026, 11, day), 9)
+    alexa.intent("ProcedureDateIntent", date=(TODAY - timedelta(days=20)).isoformat())
+    log_on(alexa, clock, TODAY - timedelta(days=19), 5)  # day 1: the baseline, outside the two-week window
+    for ago in range(13, 0, -1):
+        log_on(alexa, clock, TODAY - timedelta(days=ago), 9)
     alexa.new_session()
     reply = alexa.say("log my pain as six")  # down from yesterday's 9, but no better than day 1's 5
     assert "isn't easing" in reply and PHONE in reply.speech

@@ -1,11 +1,15 @@
 """The daily check-in reminder, against a Reminders API served on 127.0.0.1 (the envelope's apiEndpoint)."""
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from recovery_coach import envelope
 from recovery_coach.handlers.base import user_key
 from recovery_coach.services import Services
+from tests.conftest import NOW
 from tests.support import Alexa
 
 GRANTED = {"consentToken": "consent", "scopes": {"alexa::alerts:reminders:skill:readwrite": {"status": "GRANTED"}}}
@@ -36,15 +40,18 @@ def test_consent_first_then_the_exact_request(patient: Alexa, alexa_api, service
     (call,) = reminder_calls(alexa_api)
     assert call.method == "POST" and call.path == "/v1/alerts/reminders"
     assert call.header("Authorization") == f"Bearer {alexa_api.token}"
-    # 15:00 UTC is 8 am in Denver: the first reminder is today at 9.
+    # The first reminder is the next 9 am in Denver (the device's zone): today if it's still ahead.
+    local = NOW.astimezone(ZoneInfo("America/Denver"))
+    nine = datetime.combine(local.date(), time(9), ZoneInfo("America/Denver"))
+    first = nine if nine > local else datetime.combine(local.date() + timedelta(days=1), time(9))
     assert call.body == {
-        "requestTime": "2026-11-24T08:00:00.000",
+        "requestTime": local.strftime("%Y-%m-%dT%H:%M:%S.000"),
         "trigger": {
             "type": "SCHEDULED_ABSOLUTE",
-            "scheduledTime": "2026-11-24T09:00:00.000",
+            "scheduledTime": first.strftime("%Y-%m-%dT%H:%M:%S.000"),
             "timeZoneId": "America/Denver",
             "recurrence": {
-                "startDateTime": "2026-11-24T09:00:00.000",
+                "startDateTime": first.strftime("%Y-%m-%dT%H:%M:%S.000"),
                 "recurrenceRules": ["FREQ=DAILY;BYHOUR=9;BYMINUTE=0;BYSECOND=0;INTERVAL=1;"],
             },
         },

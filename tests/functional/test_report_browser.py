@@ -87,8 +87,10 @@ def served(tmp_path: Path) -> Iterator[Served]:
     store.save_profile(PATIENT, Profile(disclaimer_heard=True, procedure_date=today - timedelta(days=28)))
     token = secrets.token_urlsafe(32)
     store.save_report_token(token_hash(token), PATIENT, "Mom", now + timedelta(days=7))
-    # Missed: days before today, from the procedure on, with no check-in (today may still come).
+    # Missed: days before today, after the first check-in, with no check-in (today may still come).
+    first = min(scores)
     missed = {(today - timedelta(days=n)).isoformat() for n in range(1, 29)} - set(scores)
+    missed = {day for day in missed if day > first}
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("TABLE_NAME", "DYNAMODB_ENDPOINT", "ALEXA_VERIFY")}

@@ -7,7 +7,7 @@ import json
 import logging
 import re
 import secrets
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -17,11 +17,10 @@ from recovery_coach.report.web import NOT_FOUND, ReportRoutes, token_hash
 from recovery_coach.services import Services
 from recovery_coach.store import StoreUnavailable
 from recovery_coach.webhook.app import SkillApp
-from tests.conftest import Clock
+from tests.conftest import NOW, TODAY, ZONE, Clock
 from tests.wsgi_client import HttpReply, call
 
 PATIENT = "patient-key"
-TODAY = date(2026, 11, 24)  # the fixtures' clock: 9 am in Chicago
 SCORES = {TODAY - timedelta(days=n): s for n, s in [(6, 6), (5, 5), (4, 8), (2, 4), (1, 3), (0, 2)]}
 SECURITY = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
@@ -80,8 +79,8 @@ def test_a_valid_token_opens_the_patients_report(any_services: Services) -> None
     assert points(reply.body) == {d.isoformat(): s for d, s in SCORES.items()}
     html = reply.body.decode()
     assert "Pain check-ins for Mom" in html and f'href="{token}.csv"' in html
-    assert '<circle class="point worrying" data-day="2026-11-20" data-score="8"' in html
-    assert '<path class="missed" data-day="2026-11-21"' in html
+    assert f'<circle class="point worrying" data-day="{TODAY - timedelta(days=4)}" data-score="8"' in html
+    assert f'<path class="missed" data-day="{TODAY - timedelta(days=3)}"' in html
     assert "someone-else" not in html and 'data-score="9"' not in html
     assert set(spy.calls) <= {"report_access", "load"}, "the report only reads"
 
@@ -91,7 +90,7 @@ def test_the_csv_download(any_services: Services) -> None:
     app, _ = app_for(any_services)
     reply = call(app, "GET", f"/report/{token}.csv")
     assert reply.status == 200 and reply.headers["Content-Type"] == "text/csv; charset=utf-8"
-    assert reply.headers["Content-Disposition"] == 'attachment; filename="pain-check-ins-2026-11-24.csv"'
+    assert reply.headers["Content-Disposition"] == f'attachment; filename="pain-check-ins-{TODAY}.csv"'
     assert_secure(reply)
     rows = list(csv.reader(io.StringIO(reply.body.decode())))
     assert rows[0] == ["date", "score", "took_pain_medicine", "replaced_scores"]
@@ -176,9 +175,12 @@ def test_a_store_outage_is_a_503_with_no_data(services: Services) -> None:
 def test_today_is_the_default_time_zones_date(services: Services, clock: Clock) -> None:
     token = seed(services)
     app, _ = app_for(services)
-    clock.now = clock.now.replace(hour=3)  # 03:00 UTC on Nov 24 is still Nov 23 in Chicago
+    utc_day = NOW.date()
+    clock.now = datetime.combine(utc_day, time(3), timezone.utc)  # 03:00 UTC is the day before in Chicago
+    local = clock.now.astimezone(ZONE).date()
+    assert local == utc_day - timedelta(days=1)
     html = call(app, "GET", f"/report/{token}").body.decode()
-    assert "to Nov 23, 2026" in html and 'data-day="2026-11-24"' not in html
+    assert f"to {local:%b} {local.day}, {local.year}" in html and f'data-day="{utc_day}"' not in html
 
 
 def test_the_token_hash_is_the_one_the_skill_stores() -> None:

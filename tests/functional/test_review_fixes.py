@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from recovery_coach import envelope
@@ -10,7 +10,7 @@ from recovery_coach.handlers.base import user_key
 from recovery_coach.records import UserRecord
 from recovery_coach.services import Services
 from recovery_coach.store import StoreUnavailable
-from tests.conftest import Clock, install
+from tests.conftest import TODAY, Clock, install
 from tests.support import Alexa
 
 URGENT = "Call 911 now if this is an emergency"
@@ -39,24 +39,28 @@ def test_a_red_flag_comes_first_even_when_storage_fails(tmp_path: Path, clock: C
 
 def test_a_bare_date_does_not_overwrite_the_procedure_date(services: Services) -> None:
     alexa = Alexa()
-    alexa.intent("ProcedureDateIntent", date="2026-11-10")
+    ten_ago = TODAY - timedelta(days=10)
+    alexa.intent("ProcedureDateIntent", date=ten_ago.isoformat())
     reply = alexa.say("yesterday")
     assert "didn't ask for a date" in reply
     key = user_key(alexa.device.user_id)
-    assert services.store.load(key).profile.procedure_date == date(2026, 11, 10)
+    assert services.store.load(key).profile.procedure_date == ten_ago
 
 
 def test_a_bare_date_answers_our_own_question(services: Services) -> None:
     alexa = Alexa()
     assert "When was your procedure?" in alexa.intent("ProcedureDateIntent")
-    reply = alexa.intent("DateAnswerIntent", date="2026-11-20")
-    assert "Your procedure was on November 20" in reply
+    day = TODAY - timedelta(days=4)
+    reply = alexa.intent("DateAnswerIntent", date=day.isoformat())
+    assert f"Your procedure was on {day:%B} {day.day}" in reply
 
 
 def test_a_weekday_means_the_last_one(services: Services) -> None:
     alexa = Alexa()
-    reply = alexa.intent("ProcedureDateIntent", date="2026-11-30")  # "Monday", as Alexa resolves it
-    assert "Your procedure was on November 23. Today is day 1 after it." in reply
+    yesterday = TODAY - timedelta(days=1)
+    # "Tuesday" said on a Wednesday: Alexa resolves a bare weekday to the next one, six days ahead.
+    reply = alexa.intent("ProcedureDateIntent", date=(yesterday + timedelta(days=7)).isoformat())
+    assert f"Your procedure was on {yesterday:%B} {yesterday.day}. Today is day 1 after it." in reply
 
 
 def test_a_bare_time_never_moves_a_reminder(services: Services) -> None:

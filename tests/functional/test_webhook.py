@@ -20,10 +20,11 @@ from recovery_coach.services import Services
 from recovery_coach.webhook.app import SkillApp
 from recovery_coach.webhook.verify import Verifier
 from tests.alexa_certs import CERT_URL, PKI, make_pki, sign
+from tests.conftest import NOW as INSTANT
 from tests.wsgi_client import HttpReply, call
 
 SKILL_ID = "amzn1.ask.skill.5e1f0000-0000-4000-8000-000000000000"
-NOW = datetime.now(timezone.utc)
+NOW = INSTANT  # the instant the suite runs at (tests/conftest.py)
 
 
 class Spy:

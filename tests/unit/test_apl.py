@@ -155,11 +155,12 @@ def test_days_before_the_first_check_in_and_today_are_not_missed() -> None:
     assert points[-1] == {"day": TODAY.isoformat(), "label": "Tue", "score": None, "missed": False, "worrying": False}
 
 
-def test_days_since_the_procedure_count_as_missed() -> None:
+def test_days_before_the_first_check_in_are_not_missed() -> None:
     procedure = TODAY - timedelta(days=5)
-    points = apl.chart_points([Checkin(TODAY, 2)], TODAY, procedure=procedure)
+    first = TODAY - timedelta(days=3)
+    points = apl.chart_points([Checkin(first, 4), Checkin(TODAY, 2)], TODAY, procedure=procedure)
     missed = [p["day"] for p in points if p["missed"]]
-    assert missed == [(procedure + timedelta(days=n)).isoformat() for n in range(5)]
+    assert missed == [(first + timedelta(days=n)).isoformat() for n in (1, 2)]  # not the days after the procedure
 
 
 def test_worrying_uses_the_configured_thresholds_and_history_before_the_window() -> None:

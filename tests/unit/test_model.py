@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -53,7 +54,8 @@ def test_british_and_australian_english_hear_carer_and_op() -> None:
         resolver = load_resolver(locale)
         assert resolver.resolve("share my check ins with my carer").intent == "ShareCheckInsIntent"
         assert resolver.resolve("send the report to my carer").intent == "SendReportToCaregiverIntent"
-        assert resolver.resolve("my op was on the twentieth of november").intent == "ProcedureDateIntent"
+        heard = resolver.resolve("my op was on the twentieth of november", today=date(2026, 12, 1))
+        assert heard.intent == "ProcedureDateIntent" and heard.slots["date"]["value"] == "2027-11-20"
     # American English keeps its own words only.
     assert load_resolver("en-US").resolve("share my check ins with my carer").intent != "ShareCheckInsIntent"
 

@@ -74,8 +74,8 @@ def chart_points(
     {"day": "YYYY-MM-DD", "label": "Mon", "score": int | None, "missed": bool, "worrying": bool}.
 
     "missed" and "worrying" come from checkins.summarize over the same days, so the screen marks
-    exactly the days the spoken summary would name: a day is missed only once check-ins began (or the
-    procedure happened) and before today; worrying is checkins.assess against all of `checkins`.
+    exactly the days the spoken summary would name: a day is missed only after the first check-in and
+    before today; worrying is checkins.assess against all of `checkins`.
     """
     summary = summarize(checkins, today, days, procedure, thresholds)
     by_day = {c.day: c for c in checkins}

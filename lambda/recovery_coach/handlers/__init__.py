@@ -48,7 +48,7 @@ from recovery_coach.handlers.reminders import (
     UnexpectedTimeHandler,
     YesReminderHandler,
 )
-from recovery_coach.handlers.review import ReviewDayHandler, ReviewWeekHandler
+from recovery_coach.handlers.review import ReviewDayAnswerHandler, ReviewDayHandler, ReviewWeekHandler
 from recovery_coach.handlers.sharing import (
     ChoosePatientHandler,
     LinkCodeAnswerHandler,
@@ -74,6 +74,7 @@ HANDLERS = [
     CheckInHandler,
     ProcedureDateHandler,
     ProcedureDateAnswerHandler,
+    ReviewDayAnswerHandler,  # a bare date, when we asked "which day?"
     UnexpectedDateHandler,
     ReviewWeekHandler,
     ReviewDayHandler,

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import date
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name, is_request_type
 from ask_sdk_model import Response
 
-from recovery_coach.checkins import days_since, procedure_day
+from recovery_coach import dates
+from recovery_coach.checkins import days_since
 from recovery_coach.handlers import phrases
 from recovery_coach import reminders
 from recovery_coach.handlers.base import Turn
@@ -26,10 +26,7 @@ def set_procedure_date(t: Turn) -> Response:
     if said is None:
         return t.reply(ask=t.t("procedure.ask"), pending={"q": PROCEDURE})
     today = t.today()
-    try:
-        day = procedure_day(date.fromisoformat(said), today)
-    except ValueError:
-        day = None
+    day = dates.past_day(said, today)
     if day is None:
         return t.reply(t.t("procedure.bad_date"), ask=t.t("procedure.ask"), pending={"q": PROCEDURE})
     try:

@@ -9,14 +9,16 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
-from recovery_coach import apl
-from recovery_coach.checkins import Summary, days_since, on, summarize
+from recovery_coach import apl, dates
+from recovery_coach.checkins import Checkin, Summary, days_since, on, summarize
 from recovery_coach.handlers import phrases
 from recovery_coach.handlers.base import RECENT_DAYS, Turn
 from recovery_coach.handlers.checkin import OFFER
 
 WEEK = 7
 MISSED_NAMED = 3  # name missed days up to this many; beyond it, just count them
+REVIEW_DAY = "review_day"
+SUMMED = (dates.WEEK, dates.WEEKEND, dates.MONTH)  # periods spoken as a summary; longer ones are refused
 
 
 def week_speech(t: Turn, s: Summary, today: date, procedure: date | None) -> list[str]:
@@ -39,9 +41,17 @@ def week_speech(t: Turn, s: Summary, today: date, procedure: date | None) -> lis
     since = days_since(procedure, today)
     if since is not None:
         parts.append(t.t("review.procedure_day", days=since))
-    if s.worrying:
-        parts.append(t.t("review.worrying"))
+    parts.append(worrying_speech(t, s, "review"))
     return parts
+
+
+def worrying_speech(t: Turn, s: Summary, voice: str, **values: str) -> str | None:
+    """How many scores worried us, in words that agree with the count."""
+    if not s.worrying:
+        return None
+    if len(s.worrying) == 1:
+        return t.t(f"{voice}.worrying.one", **values)
+    return t.t(f"{voice}.worrying.some", count=len(s.worrying), **values)
 
 
 def missed_speech(t: Turn, s: Summary, today: date, voice: str) -> str:
@@ -89,25 +99,86 @@ def week_screen(t: Turn, today: date) -> dict[str, Any]:
     return apl.chart_directive(t.t("skill.name"), points)
 
 
+def period_phrase(t: Turn, period: dates.Period, today: date) -> str:
+    """ "in November", "in November 2025", "from November 23 to November 29"."""
+    if period.kind == dates.MONTH:
+        month = t.t(f"month.{period.start.month}")
+        if period.start.year == today.year:
+            return t.t("period.month", month=month)
+        return t.t("period.month_year", month=month, year=period.start.year)
+    end = min(period.end, today)
+    return t.t("period.range", start=phrases.spoken_date(t, period.start), end=phrases.spoken_date(t, end))
+
+
+def checkins_since(t: Turn, day: date) -> tuple[Checkin, ...]:
+    """The check-ins from `day` on: the usual read when it reaches back that far, else one more."""
+    if (t.today() - day).days <= RECENT_DAYS:
+        return t.history()
+    return t.services.store.load(t.user, since=day).checkins
+
+
+def review_period(t: Turn, period: dates.Period) -> Response:
+    """A week, a weekend or a month: the days logged, the average, best and worst, trend, missed."""
+    today = t.today()
+    end = min(period.end, today)
+    s = summarize(checkins_since(t, period.start), end, (end - period.start).days + 1,
+                  t.profile().procedure_date, t.thresholds)
+    said = period_phrase(t, period, today)
+    if s.latest is None:
+        return t.reply(t.t("review.period.none", period=said), ask=t.t("ask.next"))
+    logged = t.t("review.period.days.one") if s.logged == 1 else t.t("review.period.days.n", n=s.logged)
+    parts = [phrases.sentence(t.t("review.period.intro", period=said, days=logged))]
+    if s.logged > 1:
+        assert s.best is not None and s.worst is not None
+        parts.append(t.t("review.period.average", average=f"{s.average:g}"))
+        parts.append(t.t("review.range", best=s.best.score, best_when=phrases.bare_when(t, s.best.day, today),
+                         worst=s.worst.score, worst_when=phrases.bare_when(t, s.worst.day, today)))
+        parts.append(t.t(f"review.trend.{s.trend}"))
+    parts.append(missed_speech(t, s, today, "review"))
+    parts.append(worrying_speech(t, s, "review"))
+    return t.reply(*parts, ask=t.t("ask.next"), card=(t.t("skill.name"), " ".join(p for p in parts if p)))
+
+
+def review_day(t: Turn, day: date) -> Response:
+    today = t.today()
+    found = on(checkins_since(t, day), day)
+    said_day = phrases.when(t, day, today)
+    if found is None:
+        return t.reply(t.t("review.day.none", when=said_day), ask=t.t("ask.next"))
+    meds = {True: t.t("review.day.meds_yes"), False: t.t("review.day.meds_no"), None: ""}[found.took_meds]
+    return t.reply(phrases.sentence(t.t("review.day", when=said_day, score=found.score, meds=meds)), ask=t.t("ask.next"))
+
+
+def review(t: Turn) -> Response:
+    """Whatever AMAZON.DATE held: a day, a week, a weekend, a month. Never silently today."""
+    today = t.today()
+    said = t.slot("day")
+    period = dates.read(said, today) if said is not None else dates.Period(dates.DAY, today, today)
+    if period is None:
+        return t.reply(t.t("review.day.unclear"), ask=t.t("review.day.ask"), pending={"q": REVIEW_DAY})
+    if period.kind != dates.DAY and period.kind not in SUMMED:
+        return t.reply(t.t("review.period.too_long"), ask=t.t("review.day.ask"), pending={"q": REVIEW_DAY})
+    period = dates.looking_back(period, today)
+    if period.start > today:
+        return t.reply(t.t("review.day.future"), ask=t.t("ask.next"))
+    if period.kind == dates.DAY:
+        return review_day(t, period.start)
+    return review_period(t, period)
+
+
 class ReviewDayHandler(AbstractRequestHandler):
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return is_intent_name("ReviewDayIntent")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        t = Turn.of(handler_input)
-        today = t.today()
-        try:
-            day = date.fromisoformat(t.slot("day") or today.isoformat())
-        except ValueError:
-            day = today
-        if day > today:
-            return t.reply(t.t("review.day.future"), ask=t.t("ask.next"))
-        checkins = t.record().checkins
-        if (today - day).days > RECENT_DAYS:
-            checkins = t.services.store.load(t.user, since=day).checkins
-        found = on(checkins, day)
-        said_day = phrases.when(t, day, today)
-        if found is None:
-            return t.reply(t.t("review.day.none", when=said_day), ask=t.t("ask.next"))
-        meds = {True: t.t("review.day.meds_yes"), False: t.t("review.day.meds_no"), None: ""}[found.took_meds]
-        return t.reply(phrases.sentence(t.t("review.day", when=said_day, score=found.score, meds=meds)), ask=t.t("ask.next"))
+        return review(Turn.of(handler_input))
+
+
+class ReviewDayAnswerHandler(AbstractRequestHandler):
+    """We asked "which day?" and heard a bare date."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("DateAnswerIntent")(handler_input) and Turn.of(handler_input).pending.get("q") == REVIEW_DAY
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return review(Turn.of(handler_input))

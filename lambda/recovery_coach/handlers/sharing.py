@@ -17,7 +17,7 @@ from recovery_coach import sharing
 from recovery_coach.checkins import summarize
 from recovery_coach.handlers import phrases
 from recovery_coach.handlers.base import RECENT_DAYS, Turn, history
-from recovery_coach.handlers.review import WEEK, missed_speech
+from recovery_coach.handlers.review import WEEK, missed_speech, worrying_speech
 from recovery_coach.records import Link
 from recovery_coach.store import StoreUnavailable
 
@@ -206,7 +206,7 @@ def care_summary(t: Turn, link: Link) -> Response:
         t.t("care.average", average=f"{s.average:g}") if s.logged > 1 else None,
         t.t(f"care.trend.{s.trend}"),
         missed_speech(t, s, today, "care"),
-        t.t("care.worrying", label=link.label) if s.worrying else None,
+        worrying_speech(t, s, "care", label=link.label),
     ]
     return t.reply(*parts, ask=t.t("ask.next"), card=(link.label, " ".join(p for p in parts if p)))
 

@@ -24,6 +24,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
 
+from recovery_coach.clock import system_clock
+
 OPERATIONS = {
     "get_item": "GetItem",
     "put_item": "PutItem",
@@ -100,7 +102,7 @@ class DynamoHttpClient:
     """Call it like a boto3 DynamoDB client: `client.query(TableName=..., ...)`."""
 
     def __init__(self, region: str, credentials: Credentials, endpoint_url: str | None = None, timeout: float = 1.0,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+                 clock: Callable[[], datetime] = system_clock) -> None:
         self.endpoint_url = endpoint_url or f"https://dynamodb.{region}.amazonaws.com"
         parts = urllib.parse.urlsplit(self.endpoint_url)
         self._https = parts.scheme == "https"

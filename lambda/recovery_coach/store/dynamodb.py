@@ -26,6 +26,7 @@ from botocore.exceptions import (
 )
 
 from recovery_coach import budget
+from recovery_coach.clock import Clock, system_clock
 from recovery_coach.checkins import Checkin
 from recovery_coach.records import Link, Profile, ReportAccess, UserRecord
 from recovery_coach.store import StoreUnavailable
@@ -81,6 +82,7 @@ class DynamoStore:
         deadline: float = 3.0,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        now: Clock = system_clock,
     ) -> None:
         self.client = client
         self.table = table
@@ -88,7 +90,8 @@ class DynamoStore:
         self.attempts = max(1, attempts)
         self.deadline = deadline
         self.sleep = sleep
-        self.clock = clock
+        self.clock = clock  # monotonic: for deadlines only
+        self.now = now  # the wall clock: expiry of stored items
 
     # --- one call, bounded retries ---------------------------------------------
     def _until(self) -> float:
@@ -130,7 +133,12 @@ class DynamoStore:
         raise StoreUnavailable(reason) from error
 
     def _expires(self, now: float | None = None) -> dict[str, str]:
-        return {"N": str(int(now if now is not None else time.time()) + self.retention_seconds)}
+        return {"N": str(int(now if now is not None else self.now().timestamp()) + self.retention_seconds)}
+
+    def _live(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """TTL deletes lazily (and on the service's clock): expiry is judged here, on ours."""
+        now = int(self.now().timestamp())
+        return [i for i in items if not ("expires_at" in i and int(i["expires_at"]["N"]) <= now)]
 
     # --- reads -------------------------------------------------------------------
     def load(self, user: str, since: date | None = None) -> UserRecord:
@@ -142,7 +150,7 @@ class DynamoStore:
             ).get("Item")
             return UserRecord(profile=_profile(item))
         items = self._query_all(until, _pk(user), between=(_day_key(since)["S"], PROFILE))
-        items = [i for i in items if not _expired(i)]  # TTL deletes lazily: expiry is checked here
+        items = self._live(items)
         profile = next((i for i in items if i["sk"]["S"] == PROFILE), None)
         checkins = tuple(_checkin(i) for i in items if i["sk"]["S"].startswith(CHECKIN))
         return UserRecord(profile=_profile(profile), checkins=checkins)
@@ -352,11 +360,11 @@ class DynamoStore:
         return count
 
     def links_of_caregiver(self, caregiver: str) -> list[Link]:
-        items = [i for i in self._query_all(self._until(), _pk(caregiver), SHARE_PATIENT) if not _expired(i)]
+        items = self._live(self._query_all(self._until(), _pk(caregiver), SHARE_PATIENT))
         return _oldest_first([_link(i["sk"]["S"][len(SHARE_PATIENT):], caregiver, i) for i in items])
 
     def links_of_patient(self, patient: str) -> list[Link]:
-        items = [i for i in self._query_all(self._until(), _pk(patient), SHARE_CARE) if not _expired(i)]
+        items = self._live(self._query_all(self._until(), _pk(patient), SHARE_CARE))
         return _oldest_first([_link(patient, i["sk"]["S"][len(SHARE_CARE):], i) for i in items])
 
     def unlink(self, caregiver: str, patient: str) -> bool:
@@ -401,8 +409,6 @@ def _other_half(user: str, sk: str) -> list[dict[str, Any]]:
     return []
 
 
-def _expired(item: dict[str, Any]) -> bool:
-    return "expires_at" in item and int(item["expires_at"]["N"]) <= int(time.time())
 
 
 def _oldest_first(links: list[Link]) -> list[Link]:

@@ -42,6 +42,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509 import verification as xv
 
+from recovery_coach.clock import system_clock
+
 __all__ = ["VerificationError", "Verifier", "check_cert_url", "http_fetch", "load_default_roots"]
 
 CERT_HOST = "s3.amazonaws.com"
@@ -232,10 +234,6 @@ def _get(obj: object, *keys: str) -> object:
 # --- the verifier -----------------------------------------------------------------------------
 
 
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 @dataclass
 class _Chain:
     leaf: x509.Certificate
@@ -255,7 +253,7 @@ class Verifier:
     trust_roots: Sequence[x509.Certificate] | None = None
     fetch: Callable[[str, float], bytes] = http_fetch
     fetch_timeout: float = 2.0
-    now: Callable[[], datetime] = _utc_now
+    now: Callable[[], datetime] = system_clock
     max_skew: float = 150.0
     event_skew: float = 3600.0
     _store: xv.Store = field(init=False, repr=False, compare=False)
