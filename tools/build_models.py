@@ -75,7 +75,7 @@ def language_model(source: dict[str, Any], locale: str) -> dict[str, Any]:
             {
                 "name": name,
                 "values": [
-                    {"id": v["id"], "name": {"value": v["value"], "synonyms": v.get("synonyms", [])}}
+                    {"id": v["id"], "name": {"value": v["value"], **({"synonyms": v["synonyms"]} if "synonyms" in v else {})}}
                     for v in values
                 ],
             }

@@ -1,14 +1,18 @@
 """Builds the one skill object every entry point calls (Lambda, webhook, local CLI)."""
 from __future__ import annotations
 
+import json
 import logging
+import re
 from datetime import date, datetime
 from typing import Any
 
+from ask_sdk_core.exceptions import SerializationException
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import SkillBuilder
 from ask_sdk_model import RequestEnvelope
+from ask_sdk_model.request import Request
 
 from recovery_coach import budget
 from recovery_coach.config import Settings
@@ -16,6 +20,13 @@ from recovery_coach.handlers import HANDLERS
 from recovery_coach.handlers.errors import CatchAllExceptionHandler, StoreUnavailableHandler
 from recovery_coach.interceptors import ContextInterceptor, LogInterceptor, SafetyScreenInterceptor
 from recovery_coach.services import Services, build_store
+
+log = logging.getLogger("recovery_coach")
+
+# What Alexa gets for a request this SDK cannot read (a new request type, say): a valid, silent reply.
+EMPTY_RESPONSE: dict[str, Any] = {"version": "1.0", "response": {}}
+_KNOWN_TYPES = frozenset(Request.discriminator_value_class_map)
+_SAFE = re.compile(r"[A-Za-z0-9._:-]{1,120}")
 
 
 class FastSerializer(DefaultSerializer):
@@ -82,9 +93,28 @@ def default_services() -> Services:
     return _services
 
 
+def _unsupported(event: dict[str, Any]) -> dict[str, Any]:
+    """Log (request id and type only, when they look like Alexa's) and answer silently."""
+    request = event.get("request")
+    request = request if isinstance(request, dict) else {}
+    kind = request.get("type")
+    shown = {k: v if isinstance(v, str) and _SAFE.fullmatch(v) else None for k, v in
+             (("request_id", request.get("requestId")), ("type", kind))}
+    known = isinstance(kind, str) and kind in _KNOWN_TYPES
+    log.warning(json.dumps({"event": "unsupported_request", **shown, "known_type": known}))
+    return dict(EMPTY_RESPONSE, response={})
+
+
 def handle_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     skill = default_skill()
-    envelope = skill.serializer.from_event(event)
+    try:
+        envelope = skill.serializer.from_event(event)
+    except SerializationException:
+        # Alexa sent something newer than ask-sdk-model: a request type it has no class for, or a
+        # part of a known one it can't read (an APL RuntimeError other than LIST_ERROR, say).
+        if not isinstance(event, dict):
+            raise
+        return _unsupported(event)
     body = (event.get("request") or {}).get("body")
     if isinstance(body, dict) and envelope.request is not None:
         # ask-sdk-model's skill-event classes drop the body (userInformationPersistenceStatus).

@@ -93,3 +93,14 @@ def test_a_small_load_loses_nothing() -> None:
     total = result["stats"]["Aggregated"]
     assert total["requests"] > 0 and total["failures"] == 0
     assert result["checkins_confirmed"] > 0 and result["checkins_missing"] == 0
+
+
+def test_the_real_server_answers_new_request_types_with_200(tmp_path: Path, stop: list) -> None:
+    """A request type the SDK has no class for gets Alexa's empty response, not a 400."""
+    proc, port = start(tmp_path, "--no-verify")
+    stop.append(proc)
+    unknown = (ROOT / "tests" / "fixtures" / "conformance" / "unknown_request_type.json").read_bytes()
+    assert post(port, unknown) == (200, {"version": "1.0", "response": {}})
+    can_fulfill = (ROOT / "tests" / "fixtures" / "conformance" / "can_fulfill_intent_request.json").read_bytes()
+    status, body = post(port, can_fulfill)
+    assert status == 200 and body["response"]["canFulfillIntent"]["canFulfill"] == "YES"

@@ -203,6 +203,15 @@ def test_logs_are_json_lines_with_nothing_about_the_user(app: SkillApp, pki: PKI
     assert device().user_id not in caplog.text and "score" not in caplog.text
 
 
+def test_a_signed_request_of_a_type_the_sdk_does_not_know_gets_200_and_the_empty_response(
+    app: SkillApp, pki: PKI, services: Services
+) -> None:
+    event = envelope.request({"type": "Alexa.Example.SomethingNew"}, device(), envelope.Session())
+    reply = post(app, pki, event)
+    assert reply.status == 200 and reply.json() == {"version": "1.0", "response": {}}
+    assert app.handler.calls == 1
+
+
 # --- fuzzing: signed, so they get past the signature and test everything behind it -----------------
 
 JSON = st.recursive(

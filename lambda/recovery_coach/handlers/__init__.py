@@ -27,6 +27,7 @@ from recovery_coach.handlers.builtins import (
     UnhandledRequestHandler,
     YesWithoutQuestionHandler,
 )
+from recovery_coach.handlers.can_fulfill import CanFulfillHandler
 from recovery_coach.handlers.checkin import (
     CheckInHandler,
     MedicationAnswerHandler,
@@ -67,6 +68,7 @@ from recovery_coach.handlers.sharing import (
 )
 
 HANDLERS = [
+    CanFulfillHandler,  # name-free routing: a question about a question, answered silently
     LaunchHandler,
     AskQuestionHandler,
     ReportSymptomHandler,
