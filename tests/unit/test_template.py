@@ -43,10 +43,20 @@ def template() -> dict[str, Any]:
     return load_template(DEFAULT_TEMPLATE)
 
 
+def _merged(glob: Any, own: Any) -> Any:
+    """SAM's Globals rule: maps merge key by key, the function's own value wins otherwise."""
+    if isinstance(glob, dict) and isinstance(own, dict):
+        return {**glob, **{k: _merged(glob.get(k), v) if k in glob else v for k, v in own.items()}}
+    return own
+
+
 def _fn(t: dict[str, Any], name: str = FUNCTION) -> dict[str, Any]:
+    """The function's properties as SAM deploys them (Globals merged in). Values only the function
+    sets are its own objects, so the mutation tests below can change them in place."""
     res = t["Resources"][name]
     assert res["Type"] == "AWS::Serverless::Function"
-    return res["Properties"]
+    merged: dict[str, Any] = _merged((t.get("Globals") or {}).get("Function") or {}, res["Properties"])
+    return merged
 
 
 def _table(t: dict[str, Any]) -> dict[str, Any]:
@@ -311,6 +321,7 @@ MUTATIONS = {
     "crud-any-table": (iam_problems, lambda t: _fn(t)["Policies"].append({"DynamoDBCrudPolicy": {"TableName": "*"}})),
     "runtime-3.11": (runtime_problems, _set(["Resources", FUNCTION, "Properties", "Runtime"], "python3.11")),
     "x86": (runtime_problems, _set(["Resources", FUNCTION, "Properties", "Architectures"], ["x86_64"])),
+    "globals-runtime-3.11": (runtime_problems, _set(["Globals", "Function", "Runtime"], "python3.11")),
     "timeout-8": (runtime_problems, _set(["Resources", FUNCTION, "Properties", "Timeout"], 8)),
     "no-skill-id": (alexa_event_problems, lambda t: _fn(t)["Events"]["AlexaSkillEvent"].pop("Properties")),
     "api-event": (alexa_event_problems, lambda t: _fn(t)["Events"].__setitem__(
@@ -448,7 +459,7 @@ REPORT_MUTATIONS = {
     "report-managed": (report_iam_problems, lambda t: _fn(t, REPORT)["Policies"].append("AmazonDynamoDBReadOnlyAccess")),
     "report-crud-template": (report_iam_problems, lambda t: _fn(t, REPORT)["Policies"].append(
         {"DynamoDBCrudPolicy": {"TableName": {"Ref": TABLE}}})),
-    "report-no-url": (report_function_problems, lambda t: _fn(t, REPORT).pop("FunctionUrlConfig")),
+    "report-no-url": (report_function_problems, lambda t: t["Resources"][REPORT]["Properties"].pop("FunctionUrlConfig")),
     "report-cors": (report_function_problems, lambda t: _fn(t, REPORT)["FunctionUrlConfig"].__setitem__(
         "Cors", {"AllowOrigins": ["*"]})),
     "report-timeout-30": (report_function_problems, _set(["Resources", REPORT, "Properties", "Timeout"], 30)),
@@ -471,5 +482,10 @@ def test_the_sharing_key_comes_from_a_hidden_parameter() -> None:
     template = load_template(DEFAULT_TEMPLATE)
     param = template["Parameters"]["ShareSecret"]
     assert param["NoEcho"] is True and param["MinLength"] >= 32
-    env = template["Resources"]["SkillFunction"]["Properties"]["Environment"]["Variables"]
+    env = _fn(template)["Environment"]["Variables"]
     assert env["SHARE_SECRET"] == {"Ref": "ShareSecret"}
+
+
+def test_both_functions_write_lambdas_json_log_format(template: dict[str, Any]) -> None:
+    for name in (FUNCTION, REPORT):
+        assert _fn(template, name)["LoggingConfig"]["LogFormat"] == "JSON", name

@@ -1,0 +1,64 @@
+"""One source of dependencies: pyproject.toml. The two lock files are generated from it (`make lock`);
+these tests fail when they drift, when the venv isn't the lock, or when it isn't the runtime's Python."""
+from __future__ import annotations
+
+import re
+import sys
+import tomllib
+from importlib import metadata
+from pathlib import Path
+
+from packaging.markers import default_environment
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from tests.dynamo_local import DEFAULT_TEMPLATE, load_template
+
+ROOT = Path(__file__).resolve().parents[2]
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)", re.M)
+
+
+def locked(path: Path) -> dict[str, str]:
+    return {canonicalize_name(name): version for name, version in PIN.findall(path.read_text())}
+
+
+def closure(requirements: list[str]) -> set[str]:
+    """Every distribution these requirements pull in, read from the installed packages' metadata."""
+    env = {**default_environment(), "python_version": "3.12", "sys_platform": "linux", "platform_system": "Linux"}
+    seen: set[str] = set()
+    todo = [Requirement(r) for r in requirements]
+    while todo:
+        req = todo.pop()
+        name = canonicalize_name(req.name)
+        if name in seen or (req.marker and not req.marker.evaluate({**env, "extra": ""})):
+            continue
+        seen.add(name)
+        todo += [Requirement(r) for r in metadata.requires(name) or []]
+    return seen
+
+
+def test_the_function_lock_is_exactly_what_pyproject_asks_for() -> None:
+    runtime = PYPROJECT["project"]["dependencies"]
+    lock = locked(ROOT / "lambda" / "requirements.txt")
+    assert set(lock) == closure(runtime), "lambda/requirements.txt is stale: run `make lock`"
+    for line in runtime:
+        req = Requirement(line)
+        assert req.specifier.contains(lock[canonicalize_name(req.name)]), f"{req} not met by the lock: run `make lock`"
+    assert "boto3" not in lock and "botocore" not in lock  # the Lambda runtime has them; a copy would shadow it
+
+
+def test_the_dev_lock_agrees_with_the_function_lock_and_the_venv_is_the_dev_lock() -> None:
+    function, dev = locked(ROOT / "lambda" / "requirements.txt"), locked(ROOT / "requirements-dev.txt")
+    assert {n: v for n, v in dev.items() if n in function} == function
+    for extra in PYPROJECT["project"]["optional-dependencies"]["dev"]:
+        name = canonicalize_name(Requirement(extra).name)
+        assert name == "recovery-coach" or name in dev, f"{extra} is not in requirements-dev.txt: run `make lock`"
+    installed = {canonicalize_name(d.metadata["Name"]): d.version for d in metadata.distributions()}
+    drift = {n: (v, installed.get(n)) for n, v in dev.items() if n in installed and installed[n] != v}
+    assert not drift, f"the venv differs from requirements-dev.txt (locked, installed): {drift}; run `make install`"
+
+
+def test_tests_run_on_the_python_the_function_runs_on() -> None:
+    runtime = load_template(DEFAULT_TEMPLATE)["Globals"]["Function"]["Runtime"]
+    assert runtime == f"python{sys.version_info.major}.{sys.version_info.minor}"
