@@ -56,9 +56,14 @@ models: $(STAMP)
 check-models: $(STAMP)
 	$(PY) -m tools.build_models --check
 
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/pre-commit validate-config .pre-commit-config.yaml
+
 # Tests run in a private network namespace: servers they start are reachable at 127.0.0.1 only.
 # Then the date-sensitive tests again at chosen instants (month and year ends, DST changes, a leap day).
-test: $(STAMP) $(DDB_STAMP) $(SMAPI_STAMP)
+test: $(STAMP) $(DDB_STAMP) $(SMAPI_STAMP) lint
 	bash scripts/install-chromium.sh
 	scripts/isolated $(PY) -m pytest -q $(PYTEST_ARGS)
 	scripts/isolated scripts/test-instants $(PY)

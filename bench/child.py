@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import sys
 import time
+from typing import Any
 
 STARTED = time.perf_counter()
 ROOT = __file__.rsplit("/bench/", 1)[0]
 
 
-def load_skill(name: str):  # noqa: ANN201
+def load_skill(name: str):
     if name != "ours":
         sys.path.insert(0, f"{ROOT}/bench/baselines/hello_{name}")
     import lambda_function
@@ -23,11 +24,12 @@ def load_skill(name: str):  # noqa: ANN201
     return lambda_function
 
 
-def storage_client(name: str, module) -> object:  # noqa: ANN001
+def storage_client(name: str, module) -> Any:
     if name == "ours":
         from recovery_coach import skill
 
-        return skill.default_services().store.client
+        store: Any = skill.default_services().store  # a DynamoStore here
+        return store.client
     if name == "core":
         return module.dynamodb
     return module.adapter.dynamodb.meta.client

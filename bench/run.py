@@ -28,7 +28,7 @@ from tests.dynamo_local import DynamoLocal, create_tables_from_template, make_cl
 
 ROOT = Path(__file__).resolve().parents[1]
 SKILLS = ("ours", "core", "adapter")
-TARGETS = {
+TARGETS: dict[str, Any] = {
     "cold_vs_adapter": 0.6,
     "cold_vs_core": 1.1,
     "question_p99_ms": 2.0,

@@ -202,12 +202,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.0"  # one request per connection, closed after the answer
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._handle()
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (silence stderr)
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _handle(self) -> None:

@@ -136,7 +136,7 @@ class PKI:
     def headers(self, body: bytes, url: str | None = None) -> dict[str, str]:
         return {"signaturecertchainurl": url or self.url, "signature-256": sign(body, self.signing_key)}
 
-    def fetcher(self, pems: dict[str, bytes] | None = None):  # type: ignore[no-untyped-def]
+    def fetcher(self, pems: dict[str, bytes] | None = None):
         """A stand-in for http_fetch: the real S3 URL can't be reached from an offline test run,
         so the (normalised) Amazon URL is mapped to this chain; every call is recorded."""
         table = pems if pems is not None else {self.url: self.pem()}

@@ -119,7 +119,7 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child
 
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except Exception:
+    except Exception:  # noqa: BLE001 - best effort: not Linux, or no libc by that name
         pass
 
 
@@ -280,7 +280,7 @@ class DynamoLocal:
     def __del__(self) -> None:  # last resort; fixtures call stop() explicitly
         try:
             self.stop(timeout=2.0)
-        except Exception:
+        except Exception:  # noqa: BLE001 - never raise from __del__
             pass
 
 
@@ -303,6 +303,7 @@ def _construct_cfn_tag(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
     else:
+        assert isinstance(node, yaml.MappingNode)
         value = loader.construct_mapping(node, deep=True)
     if tag_suffix == "Ref":
         return {"Ref": value}
@@ -318,7 +319,7 @@ CfnLoader.add_multi_constructor("!", _construct_cfn_tag)
 
 def load_template(template_path: Path | str = DEFAULT_TEMPLATE) -> dict[str, Any]:
     with open(template_path, encoding="utf-8") as fh:
-        doc = yaml.load(fh, Loader=CfnLoader)  # noqa: S506 - CfnLoader is a SafeLoader
+        doc = yaml.load(fh, Loader=CfnLoader)  # CfnLoader is a SafeLoader
     if not isinstance(doc, dict) or "Resources" not in doc:
         raise ValueError(f"{template_path} is not a CloudFormation template (no Resources)")
     return doc

@@ -27,7 +27,7 @@ def expand(template: str) -> list[str]:
     literals, groups = pieces[0::2], [g.split("|") for g in pieces[1::2]]
     out: list[str] = []
     for choice in itertools.product(*groups):
-        text = literals[0] + "".join(c + lit for c, lit in zip(choice, literals[1:]))
+        text = literals[0] + "".join(c + lit for c, lit in zip(choice, literals[1:], strict=True))
         text = re.sub(r"\s+'", "'", re.sub(r"\s+", " ", text)).strip()
         if text not in out:
             out.append(text)

@@ -12,12 +12,18 @@ import uuid
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from locust import HttpUser, between, events, task
 
 from recovery_coach import envelope
 
-KEY = serialization.load_pem_private_key(Path(os.environ["LOAD_KEY"]).read_bytes(), password=None)
+def _signing_key() -> rsa.RSAPrivateKey:
+    key = serialization.load_pem_private_key(Path(os.environ["LOAD_KEY"]).read_bytes(), password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)  # Alexa signs with RSA
+    return key
+
+
+KEY = _signing_key()
 CERT_URL = "https://s3.amazonaws.com/echo.api/echo-api-cert.pem"
 SKILL_ID = os.environ["SKILL_ID"]
 QUESTIONS = [

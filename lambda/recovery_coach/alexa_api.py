@@ -92,7 +92,7 @@ class ApiResult:
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """Turn every redirect into an HTTPError instead of following it with our token."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, D102
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
         return None
 
 

@@ -267,7 +267,7 @@ def _negated(flat: str, start: int, end: int) -> bool:
 # --------------------------------------------------------------------------
 # Loading
 # --------------------------------------------------------------------------
-class _Strict(dict):  # type: ignore[type-arg]
+class _Strict(dict[str, str]):
     def __missing__(self, key: str) -> str:
         raise KeyError(f"knowledge text uses {{{key}}}, which the clinic fields don't define")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from typing import Any, cast
 
 from ask_sdk_core.dispatch_components import AbstractRequestInterceptor, AbstractResponseInterceptor
 from ask_sdk_core.handler_input import HandlerInput
@@ -45,8 +46,8 @@ class SafetyScreenInterceptor(AbstractRequestInterceptor):
             s.value for s in request.intent.slots.values() if s is not None and isinstance(s.value, str)
         )
         if said:
-            attrs = handler_input.attributes_manager.request_attributes
-            attrs[RED_FLAG] = attrs[CONTENT].knowledge.screen(with_form(request.intent.name, said))
+            attrs = cast(dict[str, Any], handler_input.attributes_manager.request_attributes)
+            attrs[RED_FLAG] = attrs[CONTENT].knowledge.screen(with_form(request.intent.name or "", said))
 
 
 def _describe(handler_input: HandlerInput) -> dict[str, object]:
@@ -59,7 +60,7 @@ class LogInterceptor(AbstractResponseInterceptor):
     """One JSON line per turn: request id, type, intent, latency. Never what the user said."""
 
     def process(self, handler_input: HandlerInput, response: Response | None) -> None:
-        started = handler_input.attributes_manager.request_attributes.get(STARTED)
+        started = cast(float | None, handler_input.attributes_manager.request_attributes.get(STARTED))
         line = _describe(handler_input)
         if started is not None:
             line["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)

@@ -5,7 +5,7 @@ import json
 import logging
 import re
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from ask_sdk_core.exceptions import SerializationException
 from ask_sdk_core.serialize import DefaultSerializer
@@ -37,20 +37,20 @@ class FastSerializer(DefaultSerializer):
     def from_event(self, event: dict[str, Any]) -> RequestEnvelope:
         return self._DefaultSerializer__deserialize(event, RequestEnvelope)  # type: ignore[attr-defined]
 
-    def _DefaultSerializer__deserialize_datetime(self, payload: Any, obj_type: Any) -> Any:  # noqa: N802
+    def _DefaultSerializer__deserialize_datetime(self, payload: Any, obj_type: Any) -> Any:
         if isinstance(payload, str):
             try:
                 moment = datetime.fromisoformat(payload.replace("Z", "+00:00"))
                 return moment.date() if obj_type is date else moment
             except ValueError:
                 pass
-        return super()._DefaultSerializer__deserialize_datetime(payload, obj_type)  # type: ignore[attr-defined]
+        return super()._DefaultSerializer__deserialize_datetime(payload, obj_type)  # type: ignore[misc]
 
 
 def build_skill(services: Services) -> CustomSkill:
     logging.getLogger("recovery_coach").setLevel(services.settings.log_level)
     sb = SkillBuilder()
-    sb.skill_id = services.settings.skill_id
+    sb.skill_id = services.settings.skill_id  # type: ignore[assignment]  # the SDK initialises it to None, untyped
     for handler in HANDLERS:
         sb.add_request_handler(handler())
     sb.add_exception_handler(StoreUnavailableHandler())
@@ -107,8 +107,9 @@ def _unsupported(event: dict[str, Any]) -> dict[str, Any]:
 
 def handle_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     skill = default_skill()
+    serializer = cast(FastSerializer, skill.serializer)
     try:
-        envelope = skill.serializer.from_event(event)
+        envelope = serializer.from_event(event)
     except SerializationException:
         # Alexa sent something newer than ask-sdk-model: a request type it has no class for, or a
         # part of a known one it can't read (an APL RuntimeError other than LIST_ERROR, say).
@@ -118,7 +119,7 @@ def handle_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     body = (event.get("request") or {}).get("body")
     if isinstance(body, dict) and envelope.request is not None:
         # ask-sdk-model's skill-event classes drop the body (userInformationPersistenceStatus).
-        envelope.request.body = body
+        envelope.request.body = body  # type: ignore[attr-defined]
     with budget.request(_budget_seconds):
         response = skill.invoke(request_envelope=envelope, context=context)
-    return skill.serializer.serialize(response)
+    return cast(dict[str, Any], serializer.serialize(response))

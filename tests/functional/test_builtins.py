@@ -156,7 +156,7 @@ class BrokenStore:
 
 
 def test_the_error_handler_always_speaks(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    skill.install(Services(settings=Settings(sqlite_path=tmp_path / "x.sqlite3"), store=BrokenStore()))
+    skill.install(Services(settings=Settings(sqlite_path=tmp_path / "x.sqlite3"), store=BrokenStore()))  # type: ignore[arg-type]
     try:
         with caplog.at_level(logging.ERROR):
             reply = Alexa().launch()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from zoneinfo import ZoneInfoNotFoundError
 
 import pytest
 
@@ -37,5 +38,5 @@ def test_a_misspelt_default_time_zone_fails_at_start_up(monkeypatch: pytest.Monk
     from recovery_coach.config import Settings
 
     monkeypatch.setenv("DEFAULT_TIMEZONE", "America/Chicgo")
-    with pytest.raises(Exception):
+    with pytest.raises(ZoneInfoNotFoundError):
         Settings.from_env()

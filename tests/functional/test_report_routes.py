@@ -35,7 +35,7 @@ class Spy:
     """The store, with every method called on it written down."""
 
     def __init__(self, store: Any) -> None:
-        self.store, self.calls = store, []
+        self.store, self.calls = store, list[str]()
 
     def __getattr__(self, name: str) -> Any:
         self.calls.append(name)
@@ -55,7 +55,7 @@ def seed(svc: Services, expires_in: timedelta = timedelta(days=7)) -> str:
 
 def app_for(svc: Services) -> tuple[SkillApp, Spy]:
     spy = Spy(svc.store)
-    spied = Services(settings=svc.settings, store=spy, clock=svc.clock)  # type: ignore[arg-type]
+    spied = Services(settings=svc.settings, store=spy, clock=svc.clock)
     routes = ReportRoutes(svc.settings, services=lambda: spied)
     return SkillApp(svc.settings, None, lambda envelope, context: {}, extra=routes), spy
 

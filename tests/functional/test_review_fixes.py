@@ -29,7 +29,7 @@ class DownStore:
 def test_a_red_flag_comes_first_even_when_storage_fails(tmp_path: Path, clock: Clock) -> None:
     from recovery_coach import skill
 
-    install(DownStore(), clock)  # type: ignore[arg-type]
+    install(DownStore(), clock)
     try:
         reply = Alexa().intent("PatientSummaryIntent", label="chest pain")
     finally:

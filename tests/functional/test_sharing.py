@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from typing import Any
 from datetime import timedelta
 
 import pytest
@@ -53,7 +54,7 @@ def test_sharing_speaks_the_code_slowly_and_puts_it_on_a_card(mom: Alexa) -> Non
 
 def test_codes_are_stored_hashed(mom: Alexa, any_services: Services) -> None:
     code = share(mom)
-    store = any_services.store
+    store: Any = any_services.store
     if hasattr(store, "_db"):
         rows = store._db.execute("SELECT * FROM share_codes").fetchall()
     else:

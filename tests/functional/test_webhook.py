@@ -5,7 +5,6 @@ import json
 import logging
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +13,6 @@ from hypothesis import strategies as st
 
 from lambda_function import lambda_handler
 from recovery_coach import envelope
-from recovery_coach.config import Settings
 from recovery_coach.handlers.base import user_key
 from recovery_coach.services import Services
 from recovery_coach.webhook.app import SkillApp
@@ -81,7 +79,7 @@ def test_a_correctly_signed_request_gets_the_skills_answer(app: SkillApp, pki: P
 
 def rejected(reply: HttpReply, app: SkillApp, services: Services, status: int = 400) -> str:
     assert reply.status == status
-    assert app.handler.calls == 0, "skill code ran for a rejected request"
+    assert app.handler.calls == 0, "skill code ran for a rejected request"  # type: ignore[attr-defined]
     assert checkins(services) == ()
     return reply.json()["error"]
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 import json
 import logging
 import time
+from typing import Any
 
 import pytest
 
 from recovery_coach import alexa_api as api_module
 from recovery_coach.alexa_api import ApiResult, call, device_timezone
-from tests.alexa_api_server import alexa_api  # noqa: F401  (fixture)
 from tests.alexa_api_server import FakeAlexaApi, Reply, refused_endpoint, running_alexa_api
 
 DEVICE = "amzn1.ask.device.AEXAMPLEDEVICEID0123456789"
@@ -221,9 +221,9 @@ def test_logs_never_contain_the_token_or_the_device_id(alexa_api: FakeAlexaApi, 
     alexa_api.token = "SECRET-TOKEN-abc123"
     device = "amzn1.ask.device.SECRET-DEVICE-xyz789"
 
-    def ask(**kw: object) -> None:
+    def ask(**kw: Any) -> None:
         device_timezone(kw.get("endpoint", alexa_api.endpoint), kw.get("token", alexa_api.token), device,
-                        kw.get("timeout", 0.3))  # type: ignore[arg-type]
+                        kw.get("timeout", 0.3))
 
     ask()  # success
     ask(token="SECRET-TOKEN-wrong")  # 401 from the real auth check
@@ -274,7 +274,7 @@ def test_success_and_missing_inputs_log_nothing(alexa_api: FakeAlexaApi, caplog:
 
 
 def test_call_posts_json_and_parses_json_answers(alexa_api: FakeAlexaApi) -> None:
-    def create(api: FakeAlexaApi, request, match) -> Reply:  # noqa: ANN001
+    def create(api: FakeAlexaApi, request, match) -> Reply:
         return Reply(201, {"alertToken": "tok-1", "status": "ON", "echo": request.body})
 
     alexa_api.route("POST", r"/v1/alerts/reminders", create)

@@ -7,6 +7,7 @@ import sys
 import tomllib
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
@@ -25,7 +26,7 @@ def locked(path: Path) -> dict[str, str]:
 
 def closure(requirements: list[str]) -> set[str]:
     """Every distribution these requirements pull in, read from the installed packages' metadata."""
-    env = {**default_environment(), "python_version": "3.12", "sys_platform": "linux", "platform_system": "Linux"}
+    env: dict[str, Any] = {**default_environment(), "python_version": "3.12", "sys_platform": "linux", "platform_system": "Linux"}
     seen: set[str] = set()
     todo = [Requirement(r) for r in requirements]
     while todo:
@@ -54,7 +55,7 @@ def test_the_dev_lock_agrees_with_the_function_lock_and_the_venv_is_the_dev_lock
     for extra in PYPROJECT["project"]["optional-dependencies"]["dev"]:
         name = canonicalize_name(Requirement(extra).name)
         assert name == "recovery-coach" or name in dev, f"{extra} is not in requirements-dev.txt: run `make lock`"
-    installed = {canonicalize_name(d.metadata["Name"]): d.version for d in metadata.distributions()}
+    installed: dict[str, str] = {canonicalize_name(d.metadata["Name"]): d.version for d in metadata.distributions()}
     drift = {n: (v, installed.get(n)) for n, v in dev.items() if n in installed and installed[n] != v}
     assert not drift, f"the venv differs from requirements-dev.txt (locked, installed): {drift}; run `make install`"
 

@@ -31,7 +31,7 @@ def test_signature_matches_botocore(token: str | None) -> None:
     canonical = auth.canonical_request(request)
     expected = auth.signature(auth.string_to_sign(request, canonical), request)
     assert ours["authorization"].endswith(f"Signature={expected}")
-    assert f"Credential=AKIDEXAMPLE/20261124/us-east-1/dynamodb/aws4_request" in ours["authorization"]
+    assert "Credential=AKIDEXAMPLE/20261124/us-east-1/dynamodb/aws4_request" in ours["authorization"]
 
 
 def test_lambda_gets_the_small_client_and_other_setups_boto3() -> None:

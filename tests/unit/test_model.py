@@ -43,7 +43,7 @@ def test_locales_differ_only_by_their_overrides() -> None:
         assert model["invocationName"] == base["invocationName"], locale
         assert [(i["name"], i.get("slots")) for i in model["intents"]] == [(i["name"], i.get("slots")) for i in base["intents"]]
         extra = (source.get("overrides", {}).get(locale) or {}).get("extra_samples", {})
-        for mine, shared in zip(model["intents"], base["intents"]):
+        for mine, shared in zip(model["intents"], base["intents"], strict=True):
             added = [s for s in mine["samples"] if s not in shared["samples"]]
             assert mine["samples"][: len(shared["samples"])] == shared["samples"], (locale, mine["name"])
             assert set(added) <= {s for t in extra.get(mine["name"], []) for s in expand(t)}, (locale, mine["name"])

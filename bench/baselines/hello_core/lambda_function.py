@@ -68,7 +68,7 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):
         return True
 
     def handle(self, handler_input, exception):
-        logger.error(exception, exc_info=True)
+        logger.error(exception, exc_info=exception)
         speak_output = "Sorry, I had trouble doing what you asked. Please try again."
         return handler_input.response_builder.speak(speak_output).ask(speak_output).response
 

@@ -1,5 +1,9 @@
 """Request handlers, in the order the SDK tries them: answers to a question the skill asked
 (yes/no with a pending question) before the generic ones."""
+from collections.abc import Callable
+
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+
 from recovery_coach.handlers.account import (
     DeleteDataHandler,
     NoDeleteHandler,
@@ -67,7 +71,7 @@ from recovery_coach.handlers.sharing import (
     YesStopSharingHandler,
 )
 
-HANDLERS = [
+HANDLERS: list[Callable[[], AbstractRequestHandler]] = [
     CanFulfillHandler,  # name-free routing: a question about a question, answered silently
     LaunchHandler,
     AskQuestionHandler,

@@ -10,7 +10,7 @@ import hashlib
 import logging
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from ask_sdk_core.handler_input import HandlerInput
@@ -54,7 +54,7 @@ class Turn:
 
     def __init__(self, h: HandlerInput) -> None:
         self.h = h
-        self.attrs = h.attributes_manager.request_attributes
+        self.attrs = cast(dict[str, Any], h.attributes_manager.request_attributes)  # the SDK says dict[str, object]
         self.content: Content = self.attrs[CONTENT]
         self.services: Services = self.attrs[SERVICES]
         self._record: UserRecord | None = None
@@ -65,14 +65,14 @@ class Turn:
         """Session attributes; skill events have no session, and get a throwaway dict."""
         if self.h.request_envelope.session is None:
             return self.attrs.setdefault("no_session", {})
-        return self.h.attributes_manager.session_attributes
+        return cast(dict[str, Any], self.h.attributes_manager.session_attributes)
 
     @classmethod
     def of(cls, h: HandlerInput) -> Turn:
         attrs = h.attributes_manager.request_attributes
         if TURN not in attrs:
             attrs[TURN] = cls(h)
-        return attrs[TURN]
+        return cast(Turn, attrs[TURN])
 
     # --- reading the request -------------------------------------------------
     def t(self, key: str, **values: Any) -> str:
@@ -115,7 +115,7 @@ class Turn:
     @property
     def user(self) -> str:
         system = self.h.request_envelope.context.system
-        return user_key(system.user.user_id)
+        return user_key(system.user.user_id)  # type: ignore[arg-type]  # Alexa always sends it
 
     def record(self) -> UserRecord:
         """The user's profile and last two weeks of check-ins: one store read per request at most."""

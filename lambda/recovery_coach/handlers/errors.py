@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 from ask_sdk_model.ui import SimpleCard
 
-from recovery_coach.content import load_content
+from recovery_coach.content import Content, load_content
 from recovery_coach.speech import join, to_ssml
 from recovery_coach.store import StoreUnavailable
 
@@ -46,7 +47,7 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):
 def _speak(handler_input: HandlerInput, key: str, ask_key: str) -> Response:
     # Deliberately independent of Turn and the interceptors: they may be what failed.
     attrs = handler_input.attributes_manager.request_attributes
-    content = attrs.get("content") or load_content()
+    content = cast(Content | None, attrs.get("content")) or load_content()
     sorry, ask = content.text(key), content.text(ask_key)
     if attrs.get("red_flag"):  # safety first, even when something failed
         sorry = join(content.text("safety.urgent"), sorry)

@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import http.client
 import json
-import socket
 import threading
 import urllib.parse
 from collections.abc import Callable, Mapping
@@ -143,7 +142,7 @@ class DynamoHttpClient:
                 if attempt == 1 and reused:
                     continue  # the server closed an idle keep-alive connection: once more, fresh
                 raise ConnectionClosedError(endpoint_url=self.endpoint_url) from e
-            except (socket.timeout, TimeoutError) as e:
+            except TimeoutError as e:
                 conn.close()
                 self._local.conn = None
                 raise ReadTimeoutError(endpoint_url=self.endpoint_url) from e

@@ -270,14 +270,16 @@ class DynamoStore:
         items: list[dict[str, Any]] = []
         start: dict[str, Any] | None = None
         while True:
+            optional: dict[str, Any] = {"ProjectionExpression": projection} if projection else {}
+            if start:
+                optional["ExclusiveStartKey"] = start
             page = self._call(
                 "query",
                 until,
                 ConsistentRead=True,  # a write just before must be seen (and must not survive a delete)
                 KeyConditionExpression=condition,
                 ExpressionAttributeValues=values,
-                **({"ProjectionExpression": projection} if projection else {}),
-                **({"ExclusiveStartKey": start} if start else {}),
+                **optional,
             )
             items.extend(page.get("Items", []))
             start = page.get("LastEvaluatedKey")

@@ -79,7 +79,7 @@ class SkillApp:
         except Rejected as e:
             status, body, ctype = e.status, json.dumps({"error": e.reason}).encode(), "application/json"
             line["reason"] = e.reason
-        except Exception as e:  # a defect: still a 400 with no detail, never a 5xx, and logged by type
+        except Exception as e:  # noqa: BLE001 - a defect: still a 400 with no detail, never a 5xx, and logged by type
             status, body, ctype = 400, json.dumps({"error": "bad_request"}).encode(), "application/json"
             line["reason"] = f"unexpected:{type(e).__name__}"
         line.update(status=status, route="alexa" if path == self.settings.alexa_route
@@ -123,6 +123,6 @@ class SkillApp:
                 raise Rejected(400, f"verification:{e}") from None
         try:
             response = self.handler(envelope, None)
-        except Exception as e:  # a malformed envelope the SDK can't read: the sender's fault
+        except Exception as e:  # noqa: BLE001 - a malformed envelope the SDK can't read: the sender's fault
             raise Rejected(400, f"envelope:{type(e).__name__}") from None
         return 200, json.dumps(response).encode(), "application/json;charset=UTF-8"

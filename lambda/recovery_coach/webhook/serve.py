@@ -41,7 +41,7 @@ def _report_routes(settings: Settings) -> Any | None:
     return ReportRoutes(settings)
 
 
-class Server(BaseApplication):  # type: ignore[misc]
+class Server(BaseApplication):
     """gunicorn, configured in code: `load` runs in each worker, so clients are built per process."""
 
     def __init__(self, factory: Callable[[], Any], options: dict[str, Any]) -> None:

@@ -339,7 +339,7 @@ class Verifier:
         # while a slow S3 must not hold up requests whose chain is already cached.
         try:
             pem = self.fetch(url, self.fetch_timeout)
-        except Exception:  # timeout, refused, non-200, too large, TLS: all the same to Alexa
+        except Exception:  # noqa: BLE001 - timeout, refused, non-200, too large, TLS: all the same to Alexa
             raise VerificationError("cert_fetch_failed") from None
         if not isinstance(pem, (bytes, bytearray)):
             raise VerificationError("cert_fetch_failed")
