@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-py312
 DDB_STAMP := .tools/dynamodb-local/.installed
 SMAPI_STAMP := .tools/ask-smapi-model/.installed
 
-.PHONY: help install lock lint chat test unit models check-models validate load bench clean
+.PHONY: help install lock lint chat test unit models check-models validate build load bench clean
 
 help:
 	@echo "make chat      talk to the skill in this terminal (installs first)"
@@ -18,6 +18,7 @@ help:
 	@echo "make lint      ruff check and mypy (make test runs them too)"
 	@echo "make models    regenerate skill-package/ from interaction_models/"
 	@echo "make validate  sam validate --lint (installs aws-sam-cli into .tools/)"
+	@echo "make build     sam build: lambda/Makefile, with bytecode, into .aws-sam/ (needs PyPI)"
 	@echo "make load      the 60 s load test of recovery-coach serve"
 	@echo "make bench     cold start, warm turns, round trips, memory, package size vs ASK SDK baselines"
 
@@ -73,6 +74,10 @@ unit: $(STAMP) $(SMAPI_STAMP)
 
 validate:
 	bash scripts/sam-validate.sh
+
+# sam build runs lambda/Makefile for each function; its python3.12 is the one scripts/python312 found.
+build: validate
+	PATH="$(dir $(PYTHON)):$$PATH" SAM_CLI_TELEMETRY=0 .tools/sam-venv/bin/sam build
 
 # Our skill next to two ASK SDK baselines: cold start, warm turns, round trips, memory, package size.
 # The package is assembled from PyPI first (outside the namespace); the rest runs on 127.0.0.1 only.

@@ -1,6 +1,7 @@
 """Configuration, read from the environment in one place."""
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -11,6 +12,25 @@ from zoneinfo import ZoneInfo
 def _data_home(env: Mapping[str, str]) -> Path:
     base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "recovery-coach"
+
+
+def _share_secret(env: Mapping[str, str]) -> str:
+    """SHARE_SECRET itself, else the secret SHARE_SECRET_ID names (Secrets Manager, read through the
+    Lambda extension), else the local default. A secret that can't be read leaves it empty: sharing
+    codes then can't be made or claimed (the skill says it can't reach the records), and every other
+    turn, the safety screen first, works as before."""
+    if value := env.get("SHARE_SECRET", "").strip():
+        return value
+    secret_id = env.get("SHARE_SECRET_ID", "").strip()
+    if not secret_id:
+        return Settings.share_secret
+    from recovery_coach.secret_store import SecretUnavailable, read_secret  # only where it is configured
+
+    try:
+        return read_secret(secret_id, env)
+    except SecretUnavailable as e:
+        logging.getLogger("recovery_coach").warning('{"event": "share_secret_unavailable", "reason": "%s"}', e)
+        return ""
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -89,7 +109,7 @@ class Settings:
             dynamodb_client=env.get("DYNAMODB_CLIENT", "").strip().lower() or cls.dynamodb_client,
             log_level=env.get("LOG_LEVEL", "").strip().upper() or cls.log_level,
             request_budget=_float(env, "REQUEST_BUDGET", cls.request_budget),
-            share_secret=env.get("SHARE_SECRET", "").strip() or cls.share_secret,
+            share_secret=_share_secret(env),
             share_code_hours=_int(env, "SHARE_CODE_HOURS", cls.share_code_hours),
             report_token_days=_int(env, "REPORT_TOKEN_DAYS", cls.report_token_days),
             link_attempts_per_hour=_int(env, "LINK_ATTEMPTS_PER_HOUR", cls.link_attempts_per_hour),

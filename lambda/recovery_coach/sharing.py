@@ -6,6 +6,8 @@ import hmac
 import re
 import secrets
 
+from recovery_coach.store import StoreUnavailable
+
 CODE_DIGITS = 6
 
 
@@ -18,6 +20,8 @@ def new_code() -> str:
 def code_hash(code: str, secret: str) -> str:
     """Codes are stored as a keyed hash: a 6-digit code's plain SHA-256 could be reversed by trying all
     million, so the key (SHARE_SECRET) lives outside the table."""
+    if not secret:  # the key couldn't be read (config._share_secret): no code without it
+        raise StoreUnavailable("no sharing key")
     return hmac.new(secret.encode(), code.encode(), hashlib.sha256).hexdigest()
 
 

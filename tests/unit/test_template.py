@@ -478,12 +478,19 @@ def test_report_checkers_catch_loosening(template: dict[str, Any], name: str) ->
     assert checker(loosened), f"{name} was not noticed"
 
 
-def test_the_sharing_key_comes_from_a_hidden_parameter() -> None:
+def test_the_sharing_key_is_generated_in_secrets_manager_and_read_through_the_extension() -> None:
     template = load_template(DEFAULT_TEMPLATE)
-    param = template["Parameters"]["ShareSecret"]
-    assert param["NoEcho"] is True and param["MinLength"] >= 32
-    env = _fn(template)["Environment"]["Variables"]
-    assert env["SHARE_SECRET"] == {"Ref": "ShareSecret"}
+    secret = template["Resources"]["ShareSecret"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32
+    props = _fn(template)
+    env = props["Environment"]["Variables"]
+    assert env["SHARE_SECRET_ID"] == {"Ref": "ShareSecret"} and "SHARE_SECRET" not in env  # never in the environment
+    assert props["Layers"] == [{"Ref": "ParametersSecretsExtensionLayerArn"}]
+    grants = [p for p in props["Policies"] if isinstance(p, dict) and "AWSSecretsManagerGetSecretValuePolicy" in p]
+    assert grants == [{"AWSSecretsManagerGetSecretValuePolicy": {"SecretArn": {"Ref": "ShareSecret"}}}]
+    report_env = _fn(template, REPORT)["Environment"]["Variables"]
+    assert "SHARE_SECRET_ID" not in report_env and "SHARE_SECRET" not in report_env  # the report needs no key
 
 
 def test_both_functions_write_lambdas_json_log_format(template: dict[str, Any]) -> None:
