@@ -46,7 +46,8 @@ DATE_SENSITIVE = {
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if item.module is not None and item.module.__name__.rsplit(".", 1)[-1] in DATE_SENSITIVE:
+        module = getattr(item, "module", None)  # test functions have one; other items don't
+        if module is not None and module.__name__.rsplit(".", 1)[-1] in DATE_SENSITIVE:
             item.add_marker(pytest.mark.dates)
 
 

@@ -7,7 +7,7 @@ import json
 import logging
 import re
 import secrets
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
 import pytest

@@ -38,12 +38,16 @@ def test_what_is_not_a_date_is_none(value: str) -> None:
 
 def test_looking_back_takes_the_last_one_where_alexa_took_the_next() -> None:
     monday_ahead = dates.read("2026-12-07", TUESDAY)  # "monday", as Alexa resolves it
+    assert monday_ahead is not None
     assert dates.looking_back(monday_ahead, TUESDAY).start == date(2026, 11, 30)
     nov_30_ahead = dates.read("2027-11-30", TUESDAY)  # "November thirtieth"
+    assert nov_30_ahead is not None
     assert dates.looking_back(nov_30_ahead, TUESDAY).start == date(2026, 11, 30)
     november_ahead = dates.read("2027-11", TUESDAY)
+    assert november_ahead is not None
     assert dates.looking_back(november_ahead, TUESDAY) == dates.Period("month", date(2026, 11, 1), date(2026, 11, 30))
     next_week = dates.read("2026-W50", TUESDAY)
+    assert next_week is not None
     assert dates.looking_back(next_week, TUESDAY) == next_week  # said ahead, stays ahead
 
 

@@ -21,10 +21,10 @@ REVIEW_DAY = "review_day"
 SUMMED = (dates.WEEK, dates.WEEKEND, dates.MONTH)  # periods spoken as a summary; longer ones are refused
 
 
-def week_speech(t: Turn, s: Summary, today: date, procedure: date | None) -> list[str]:
+def week_speech(t: Turn, s: Summary, today: date, procedure: date | None) -> list[str | None]:
     """The spoken weekly summary: latest, average, best and worst, trend, missed days."""
     assert s.latest is not None and s.best is not None and s.worst is not None
-    parts = [t.t("review.latest", score=s.latest.score, when=phrases.when(t, s.latest.day, today))]
+    parts: list[str | None] = [t.t("review.latest", score=s.latest.score, when=phrases.when(t, s.latest.day, today))]
     if s.logged > 1:
         parts.append(t.t("review.average", average=f"{s.average:g}"))
         parts.append(
@@ -127,7 +127,7 @@ def review_period(t: Turn, period: dates.Period) -> Response:
     if s.latest is None:
         return t.reply(t.t("review.period.none", period=said), ask=t.t("ask.next"))
     logged = t.t("review.period.days.one") if s.logged == 1 else t.t("review.period.days.n", n=s.logged)
-    parts = [phrases.sentence(t.t("review.period.intro", period=said, days=logged))]
+    parts: list[str | None] = [phrases.sentence(t.t("review.period.intro", period=said, days=logged))]
     if s.logged > 1:
         assert s.best is not None and s.worst is not None
         parts.append(t.t("review.period.average", average=f"{s.average:g}"))
