@@ -1,8 +1,10 @@
 # Spine Recovery. Two commands on a fresh machine:  make chat  ·  make test
 SHELL := /bin/bash
 # The venv's interpreter is Python 3.12, the Lambda runtime's: scripts/python312 finds one (PATH, pyenv)
-# or installs one with uv. PYTHON=/path/to/python3.12 overrides it.
-PYTHON ?= $(shell scripts/python312)
+# or installs one with uv, once per make run. PYTHON=/path/to/python3.12 overrides it.
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(shell scripts/python312)
+endif
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-py312
