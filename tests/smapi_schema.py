@@ -56,7 +56,7 @@ def _retarget(node: Any, inherits: bool = False) -> Any:
         return [_retarget(v, inherits) for v in node]
     if not isinstance(node, dict):
         return node
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in node.items():
         if key == "$ref" and isinstance(value, str) and value.startswith(_DEFS) and not inherits:
             out[key] = _STRICT + value.removeprefix(_DEFS)

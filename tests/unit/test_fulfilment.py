@@ -17,7 +17,7 @@ class Matcher:
     """Stands in for the topic matcher: answers with a fixed reason and remembers what it was asked."""
 
     def __init__(self, reason: str) -> None:
-        self.reason, self.asked = reason, []
+        self.reason, self.asked = reason, list[str]()
 
     def match(self, text: str) -> Said:
         self.asked.append(text)
