@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-py312
 DDB_STAMP := .tools/dynamodb-local/.installed
 SMAPI_STAMP := .tools/ask-smapi-model/.installed
 
-.PHONY: help install lock lint chat test unit models check-models validate build load bench clean
+.PHONY: help install lock lint chat test unit models check-models validate build load bench quality clean
 
 help:
 	@echo "make chat      talk to the skill in this terminal (installs first)"
@@ -23,6 +23,7 @@ help:
 	@echo "make build     sam build: lambda/Makefile, with bytecode, into .aws-sam/ (needs PyPI)"
 	@echo "make load      the 60 s load test of recovery-coach serve"
 	@echo "make bench     cold start, warm turns, round trips, memory, package size vs ASK SDK baselines"
+	@echo "make quality   understanding, per kind and locale, on the corpus's dev part (QUALITY.md)"
 
 # The venv is exactly the lock: made afresh, the locked (hashed) versions installed, then this
 # package itself without dependencies.
@@ -90,6 +91,10 @@ bench: $(STAMP) $(DDB_STAMP)
 # 60 s of 50 signed simulated users against the served skill, DynamoDB Local behind it.
 load: $(STAMP) $(DDB_STAMP)
 	scripts/isolated $(PY) -m bench.load.run --seconds 60 --users 50 --json bench/load-results.json
+
+# Understanding, measured on the corpus's dev part (written blind; nothing is fitted to it).
+quality: $(STAMP)
+	$(PY) -m tools.quality --markdown .tools/quality.md
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache

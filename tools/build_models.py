@@ -35,6 +35,49 @@ def expand(template: str) -> list[str]:
 
 
 OVERRIDE_KEYS = {"samples", "extra_samples", "types"}
+CORPUS = ROOT / "corpus"
+MAX_SAMPLE = 200  # characters: Alexa's limit for one sample utterance
+_NUMBER = (r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+           r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
+           r"\d+(?:\.\d+)?|-\d+)")
+_SCORE = re.compile(rf"(?<![\w-]){_NUMBER}(?:[ -]{_NUMBER})*(?![\w])")
+
+
+def _spoken(text: str) -> str | None:
+    """A corpus utterance as a sample: lowercase words and apostrophes only, or None."""
+    text = re.sub(r"\s+", " ", re.sub(r"[,.!?;:\u2019\"]", lambda m: "'" if m.group() == "\u2019" else " ", text.lower())).strip()
+    return text if re.fullmatch(r"[a-z' {}]+", text) and text.strip("{} ") else None
+
+
+def corpus_samples(source: dict[str, Any], locale: str) -> dict[str, list[str]]:
+    """Samples from the corpus's train part (never dev), per intent: every check-in with its number
+    as {score}, and every command for an intent that has no slots, said as the writers said it."""
+    from tools.quality import GOALS, load_part
+
+    slotless = {name for name, spec in source["intents"].items() if not (spec or {}).get("slots")}
+    out: dict[str, list[str]] = {}
+    for item in load_part("train"):
+        if locale not in item.locales:
+            continue
+        if item.kind == "checkin":
+            found = list(_SCORE.finditer(item.text.lower()))
+            if len(found) != 1:
+                continue
+            lowered = item.text.lower()
+            sample = _spoken(lowered[: found[0].start()] + " {score} " + lowered[found[0].end():])
+            intent = "CheckInIntent"
+        elif item.kind == "command":
+            if item.label == "start_over":  # Alexa's own AMAZON.StartOverIntent, not NavigateHome
+                continue
+            intents = sorted(GOALS.get(str(item.label), set()) & slotless - {"AMAZON.StopIntent", "AMAZON.CancelIntent"})
+            if len(intents) != 1 or re.search(r"\d", item.text):
+                continue
+            sample, intent = _spoken(item.text), intents[0]
+        else:
+            continue
+        if sample and len(sample) <= MAX_SAMPLE:
+            out.setdefault(intent, []).append(sample)
+    return out
 
 
 def check_overrides(source: dict[str, Any]) -> None:
@@ -58,6 +101,7 @@ def language_model(source: dict[str, Any], locale: str) -> dict[str, Any]:
     """One locale's model: the shared source, then that locale's overrides (`samples:` replaces
     an intent's templates, `extra_samples:` adds to them, `types:` replaces a slot type's values)."""
     overrides = (source.get("overrides") or {}).get(locale) or {}
+    learned = corpus_samples(source, locale) if source.get("corpus_samples") else {}
     intents = []
     for name, spec in source["intents"].items():
         spec = spec or {}
@@ -65,6 +109,7 @@ def language_model(source: dict[str, Any], locale: str) -> dict[str, Any]:
         templates = (overrides.get("samples") or {}).get(name, spec.get("samples", []))
         for template in [*templates, *(overrides.get("extra_samples") or {}).get(name, [])]:
             samples.extend(s for s in expand(template) if s not in samples)
+        samples.extend(s for s in learned.get(name, []) if s not in samples)
         intent: dict[str, Any] = {"name": name, "samples": samples}
         if spec.get("slots"):
             intent["slots"] = [{"name": n, "type": t} for n, t in spec["slots"].items()]
@@ -80,6 +125,7 @@ def language_model(source: dict[str, Any], locale: str) -> dict[str, Any]:
                 ],
             }
         )
+    _drop_clashes(intents)
     return {
         "interactionModel": {
             "languageModel": {
@@ -89,6 +135,24 @@ def language_model(source: dict[str, Any], locale: str) -> dict[str, Any]:
             }
         }
     }
+
+
+def _drop_clashes(intents: list[dict[str, Any]]) -> None:
+    """A learned sample another intent (or Alexa's built-in phrases) already has is left out: a
+    sample belongs to one intent."""
+    from recovery_coach.resolver import BUILTIN_PHRASES, normalize
+
+    owner: dict[str, str] = {}
+    for intent in intents:
+        for sample in BUILTIN_PHRASES.get(intent["name"], []):
+            owner.setdefault(normalize(sample), intent["name"])
+    for intent in intents:
+        kept = []
+        for sample in intent["samples"]:
+            key = normalize(sample)
+            if owner.setdefault(key, intent["name"]) == intent["name"]:
+                kept.append(sample)
+        intent["samples"] = kept
 
 
 def build_all() -> dict[Path, str]:

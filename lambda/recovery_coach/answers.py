@@ -36,6 +36,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from recovery_coach.language import Guess, LinearModel, load_model
+from recovery_coach.language import words as words_of
+
+UNCOVERED = "UNCOVERED"  # the topic model's class for questions the guide doesn't answer
+
 __all__ = [
     "Topic",
     "Match",
@@ -91,12 +96,39 @@ class Knowledge:
     _flags: tuple[_Flag, ...] = field(default=(), repr=False, compare=False)
     # Every red-flag pattern in one regex: most text has none, and one search says so.
     _any_flag: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
+    # The topic model fitted from the corpus (language.py), read on first use (a launch never
+    # needs it); without one, the cues decide.
+    model_path: Path | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def model(self) -> LinearModel | None:
+        return load_model(self.model_path) if self.model_path is not None else None
 
     __hash__ = object.__hash__  # dict fields: identity hashing is enough
 
     # ---- questions --------------------------------------------------------
     def match(self, text: str) -> Match:
         """The topic that answers `text`, or why there is none."""
+        if self.model_path is not None:
+            return self._classify(text)
+        return self._match_cues(text)
+
+    def explain(self, text: str) -> Guess | None:
+        """The topic model's best guess and runner-up, with their confidences."""
+        model = self.model
+        return model.guess(text) if model is not None and words_of(text) else None
+
+    def _classify(self, text: str) -> Match:
+        model, guess = self.model, self.explain(text)
+        if model is None or guess is None:
+            return Match(None, "unknown")
+        if guess.label == UNCOVERED:
+            return Match(None, "uncovered")
+        if guess.confidence < model.threshold or guess.label not in self.topics:
+            return Match(None, "unknown")
+        return Match(self.topics[guess.label], "topic")
+
+    def _match_cues(self, text: str) -> Match:
         words = tokens(text)
         if not words:
             return Match(None, "unknown")
@@ -292,7 +324,7 @@ def _cue_weight(words: tuple[str, ...], scale: float) -> float:
     return scale * (1.0 if len(words) == 1 else 1.5 * len(words))
 
 
-def parse_knowledge(data: Mapping[str, Any], fields: Mapping[str, str]) -> Knowledge:
+def parse_knowledge(data: Mapping[str, Any], fields: Mapping[str, str], model_path: Path | None = None) -> Knowledge:
     """Build a Knowledge from knowledge.json data, filling the clinic's fields in.
 
     Raises ValueError on anything malformed (missing ids, unknown placeholders,
@@ -355,6 +387,7 @@ def parse_knowledge(data: Mapping[str, Any], fields: Mapping[str, str]) -> Knowl
         _index={k: tuple(v) for k, v in index.items()},
         _flags=tuple(flags),
         _any_flag=_combined(p for flag in flags for p in flag.patterns),
+        model_path=model_path,
     )
 
 

@@ -72,6 +72,32 @@ def _chat(args: argparse.Namespace, inp: TextIO, out: TextIO) -> int:
     return 0
 
 
+def _explain(args: argparse.Namespace, out: TextIO) -> int:
+    """What the resolver heard (stage, intent, score, runner-up) and what the topic model chose."""
+    from recovery_coach.content import load_content
+    from recovery_coach.skill import default_services
+
+    resolver = load_resolver(args.locale)
+    heard = resolver.explain(args.utterance, today=default_services().local_today())
+    lines = [f"heard:    {heard['heard']}", f"intent:   {heard['intent']}  ({heard['stage']}"
+             + (f", score {heard['score']}, runner-up {heard['runner_up']} {heard['runner_up_score']})" if "score" in heard else ")")]
+    for name, value in heard["slots"].items():
+        lines.append(f"slot:     {name} = {value}")
+    knowledge = load_content(args.locale).knowledge
+    question = heard["slots"].get("question") or heard["slots"].get("symptom")
+    if question:
+        from recovery_coach.handlers.forms import with_form
+
+        asked = with_form(heard["intent"] or "", question)
+        match, guess = knowledge.match(asked), knowledge.explain(asked)
+        topic = match.topic.id if match.topic else match.reason
+        detail = f"  (score {guess.confidence:.3f}, runner-up {guess.runner_up} {guess.runner_up_confidence:.3f})" if guess else ""
+        lines.append(f"topic:    {topic}{detail}")
+        lines.append(f"red flag: {knowledge.screen(asked) or 'none'}")
+    out.write("\n".join(lines) + "\n")
+    return 0
+
+
 def _report(args: argparse.Namespace, out: TextIO) -> int:
     """The same store the skill uses, read directly: this is the local user's own data."""
     from datetime import timedelta
@@ -112,6 +138,8 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("utterance")
     ask.add_argument("--json", action="store_true", help="print the whole response envelope")
     sub.add_parser("chat", parents=[common], help="hold a conversation")
+    explain = sub.add_parser("explain", parents=[common], help="show how an utterance is understood")
+    explain.add_argument("utterance")
     report = sub.add_parser("report", parents=[common], help="export this user's check-ins")
     report.add_argument("--csv", action="store_true", required=True, help="write CSV to standard output")
     report.add_argument("--days", type=int, default=365, help="how far back (default 365)")
@@ -134,6 +162,8 @@ def main(argv: list[str] | None = None, inp: TextIO | None = None, out: TextIO |
         return _serve(args)
     if args.command == "report":
         return _report(args, out)
+    if args.command == "explain":
+        return _explain(args, out)
     return _chat(args, inp, out)
 
 

@@ -13,6 +13,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from recovery_coach.language import FILLERS, Guess, LinearModel, load_model
+
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "skill-package" / "interactionModels" / "custom"
 
@@ -234,10 +236,11 @@ class _Sample:
     pattern: re.Pattern[str]
     slot_types: dict[str, str]
     rank: tuple[int, int]
+    loose: re.Pattern[str]  # the same words anywhere in a longer utterance
 
 
 class Resolver:
-    def __init__(self, model: dict[str, Any]) -> None:
+    def __init__(self, model: dict[str, Any], intents: LinearModel | None = None) -> None:
         lm = model["interactionModel"]["languageModel"]
         self.invocation = lm["invocationName"]
         self.types = {t["name"]: t["values"] for t in lm.get("types", [])}
@@ -248,6 +251,10 @@ class Resolver:
             for phrase in phrases:
                 self.samples.append(self._compile(intent["name"], phrase, slot_types))
         self.samples.sort(key=lambda s: s.rank, reverse=True)
+        self._closed = [s for s in self.samples if s.rank[0] == 1]
+        self._open = [s for s in self.samples if s.rank[0] == 0]
+        self._slot_types = {i["name"]: {s["name"]: s["type"] for s in i.get("slots", [])} for i in lm["intents"]}
+        self.model = intents
         self._prefix = re.compile(INVOCATION_PREFIX.pattern.format(name=re.escape(self.invocation)))
         self._bare = re.compile(rf"^(?:alexa\s+)?(?:ask|tell|open|launch|start|use)\s+{re.escape(self.invocation)}$")
 
@@ -272,7 +279,8 @@ class Resolver:
                 pieces.extend(re.escape(w) for w in words)
         # Prefer exact phrasings over free-form carriers, then the most specific wording.
         rank = (0 if open_ended else 1, literal_words)
-        return _Sample(intent, re.compile("^" + r"\s+".join(pieces) + "$"), slot_types, rank)
+        body = r"\s+".join(pieces)
+        return _Sample(intent, re.compile("^" + body + "$"), slot_types, rank, re.compile(r"(?:^|\s)" + body + "$"))
 
     def _slot(self, name: str, type_name: str, said: str, today: date | None) -> dict[str, Any]:
         from recovery_coach.envelope import slot_json
@@ -306,16 +314,12 @@ class Resolver:
             return said in known
         return True
 
-    def resolve(self, text: str, today: date | None = None) -> Resolution:
-        """`today` is the device's local date (Alexa resolves "yesterday" in the device's time zone);
-        without it, date slots keep the words as heard."""
-        said = normalize(text)
-        if not said or self._bare.match(said):
-            return Resolution("launch")
-        said = self._prefix.sub("", said).strip() or said
+    def _match(self, said: str, today: date | None, samples: list[_Sample], loose: bool = False,
+               strict: bool = False) -> Resolution | None:
+        """The first sample (most specific first) that matches `said` (anywhere in it, if `loose`)."""
         fallback: Resolution | None = None
-        for sample in self.samples:
-            m = sample.pattern.match(said)
+        for sample in samples:
+            m = (sample.loose if loose else sample.pattern).search(said)
             if not m:
                 continue
             captured = {n: v for n, v in m.groupdict().items() if v}
@@ -328,11 +332,91 @@ class Resolver:
                 return heard
             # A number or date slot that caught other words: keep looking for a better reading,
             # but a carrier like "log my pain as …" still wins over nothing.
-            if fallback is None and sample.rank[1] > 0:
+            if fallback is None and sample.rank[1] > 0 and not strict:
                 fallback = heard
-        if fallback is not None:
-            return fallback
-        return Resolution("intent", "AMAZON.FallbackIntent", {})
+        return fallback
+
+    def resolve(self, text: str, today: date | None = None) -> Resolution:
+        """`today` is the device's local date (Alexa resolves "yesterday" in the device's time zone);
+        without it, date slots keep the words as heard.
+
+        Like Snips: a closed sample (no free-form slot) that matches the words exactly wins; else the
+        intent model (fitted on the corpus's train part) picks the intent, and its slots are filled
+        the way Alexa fills them: a free-form slot holds what follows the longest carrier phrase of
+        that intent, a number is the number said, a date the date said."""
+        said = normalize(text)
+        if not said or self._bare.match(said):
+            return Resolution("launch")
+        said = self._prefix.sub("", said).strip() or said
+        said = " ".join(w for w in said.split() if w not in FILLERS) or said
+        said = LEADING.sub("", said) or said
+        return self._resolve(said, today)[0]
+
+    def explain(self, text: str, today: date | None = None) -> dict[str, Any]:
+        """How `text` was understood: the stage that decided, the intent, and the model's runner-up."""
+        said = self._prefix.sub("", normalize(text)).strip()
+        said = LEADING.sub("", " ".join(w for w in said.split() if w not in FILLERS)) or said
+        heard, guess = self._resolve(said, today)
+        out: dict[str, Any] = {"heard": said, "intent": heard.intent,
+                               "slots": {n: v.get("value") for n, v in heard.slots.items() if v.get("value")}}
+        if guess is None:
+            out["stage"] = "exact sample"
+        else:
+            out.update(stage="intent model", score=round(guess.confidence, 3), runner_up=guess.runner_up,
+                       runner_up_score=round(guess.runner_up_confidence, 3), threshold=self.model.threshold if self.model else None)
+        return out
+
+    def _resolve(self, said: str, today: date | None) -> tuple[Resolution, Guess | None]:
+        exact = self._match(said, today, self._closed, strict=self.model is not None)
+        if exact is not None or self.model is None:
+            return exact or self._match(said, today, self._open) or Resolution("intent", "AMAZON.FallbackIntent", {}), None
+        guess = self.model.guess(said)
+        if guess.confidence < self.model.threshold or guess.label == "AMAZON.FallbackIntent":
+            return Resolution("intent", "AMAZON.FallbackIntent", {}), guess
+        return self._fill(guess.label, said, today), guess
+
+    def _fill(self, intent: str, said: str, today: date | None) -> Resolution:
+        family = [s for s in self.samples if s.intent in FAMILY.get(intent, (intent,))]
+        heard = self._match(said, today, family, strict=True) or self._match(said, today, family, loose=True, strict=True)
+        if heard is not None:
+            return heard
+        slots, found = {}, True
+        for name, type_name in self.slot_types.get(intent, {}).items():
+            value = self._find(type_name, said, today)
+            found = found and value is not None
+            slots[name] = (self._slot(name, type_name, value, today) if value
+                           else {"name": name, "confirmationStatus": "NONE"})
+        if not found:  # a carrier whose slot caught other words ("log my pain as banana"): as Alexa hears it
+            heard = self._match(said, today, family)
+        return heard or Resolution("intent", intent, slots)
+
+    def _find(self, type_name: str, said: str, today: date | None) -> str | None:
+        """The words of `said` that are a value of the type: the whole text for a free-form slot."""
+        if type_name == "AMAZON.SearchQuery":
+            return said
+        words = said.split()
+        spans = sorted(((i, j) for i in range(len(words)) for j in range(i + 1, min(len(words), i + 7) + 1)),
+                       key=lambda span: span[0] - span[1])  # longest first
+        for i, j in spans:
+            piece = " ".join(words[i:j])
+            if type_name == "AMAZON.NUMBER" and words[i] not in NUMBER_GLUE and looks_numeric(piece):
+                return piece
+            if type_name != "AMAZON.NUMBER" and self._plausible(type_name, piece, today):
+                return piece
+        return None
+
+    @property
+    def slot_types(self) -> dict[str, dict[str, str]]:
+        return self._slot_types
+
+
+# Words that only start a turn in speech ("so, when's it okay to ..."; "well, my pain's a four").
+LEADING = re.compile(r"^(?:(?:so|well|okay|ok|and|but|now|right|hey|hi|hello|yeah|oh|actually)\s+)+")
+
+FAMILY = {  # intents Alexa tells apart only by their carrier phrases
+    "AskQuestionIntent": ("AskWhenIntent", "AskHowLongIntent", "AskQuestionIntent"),
+    "ReportSymptomIntent": ("ReportInabilityIntent", "ReportSymptomIntent"),
+}
 
 
 @functools.cache
@@ -340,4 +424,6 @@ def load_resolver(locale: str = "en-US") -> Resolver:
     path = MODELS / f"{locale}.json"
     if not path.exists():
         raise FileNotFoundError(f"no interaction model for {locale}: {path} (run: make models)")
-    return Resolver(json.loads(path.read_text(encoding="utf-8")))
+    language = locale.split("-")[0]
+    intents = load_model(Path(__file__).parent / "content" / language / "intent_model.json")
+    return Resolver(json.loads(path.read_text(encoding="utf-8")), intents)

@@ -44,7 +44,14 @@ def test_a_question_the_guide_does_not_cover_is_a_no(services: Services) -> None
         "canFulfill": "NO", "slots": {"question": {"canUnderstand": "YES", "canFulfill": "NO"}}}
 
 
-def test_a_question_the_matcher_cannot_place_is_a_maybe(services: Services) -> None:
+def test_a_question_the_matcher_cannot_place_is_a_maybe(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The topic model is below its confidence threshold ("unknown"): Alexa hears MAYBE. Which real
+    sentences land there moves with every retraining, so the model is made unsure here."""
+    from recovery_coach.content import load_content
+    from recovery_coach.language import LinearModel
+
+    unsure = LinearModel(["driving", "UNCOVERED"], [0.0, 0.0], {}, threshold=0.9)
+    monkeypatch.setattr(type(load_content("en-US").knowledge), "model", property(lambda self: unsure))
     assert ask("AskQuestionIntent", question="the purple zebra crossing") == {
         "canFulfill": "MAYBE", "slots": {"question": {"canUnderstand": "MAYBE", "canFulfill": "NO"}}}
 
@@ -55,7 +62,7 @@ def test_no_question_is_a_no(services: Services) -> None:
 
 @pytest.mark.parametrize("locale", ["en-GB", "en-AU", "en-IN"])
 def test_other_locales_answer_from_their_own_guide(services: Services, locale: str) -> None:
-    assert ask("AskQuestionIntent", locale=locale, question="when can I start physiotherapy")["canFulfill"] == "YES"
+    assert ask("AskQuestionIntent", locale=locale, question="do I need physiotherapy")["canFulfill"] == "YES"
 
 
 @pytest.mark.parametrize(

@@ -84,7 +84,8 @@ def load_content(locale: str = DEFAULT_LOCALE, clinic_file: Path | None = None) 
             strings.update(_read(folder / "strings.json"))
         if (folder / "knowledge.json").exists():
             knowledge = _merge_knowledge(knowledge, _read(folder / "knowledge.json"))
-    return Content(locale, clinic, strings, parse_knowledge(knowledge, clinic.fields()))
+    model = HERE / locale.split("-")[0] / "topic_model.json"
+    return Content(locale, clinic, strings, parse_knowledge(knowledge, clinic.fields(), model if model.exists() else None))
 
 
 def _merge_knowledge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

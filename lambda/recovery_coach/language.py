@@ -1,0 +1,86 @@
+"""The statistical part of understanding: features of an utterance, and linear models over them.
+
+Pure domain code: the standard library and snowballstemmer (the Snowball project's English stemmer,
+pure Python). The models are data (content/<lang>/*_model.json), fitted offline from the corpus's
+train part by `python -m tools.train_language` (scikit-learn, a dev dependency) and only *applied*
+here: a sum of weights per class, a softmax, and the best class with its runner-up. Deterministic
+and explainable (`recovery-coach explain`).
+"""
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import snowballstemmer
+
+_STEMMER = snowballstemmer.stemmer("english")
+_APOSTROPHES = re.compile(r"['\u2019\u2018`]")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+# Sounds and words that carry no meaning in speech ("um so when's it okay ..."): dropped first.
+FILLERS = frozenset("um umm uh uhh er erm hmm mm ah oh alexa".split())
+
+
+@functools.lru_cache(maxsize=16384)
+def stem(word: str) -> str:
+    return _STEMMER.stemWord(word)
+
+
+def words(text: str) -> list[str]:
+    """Lowercase words, apostrophes dropped ("when's" -> "whens"), fillers gone."""
+    flat = _NON_WORD.sub(" ", _APOSTROPHES.sub("", text.lower()))
+    return [w for w in flat.split() if w not in FILLERS]
+
+
+def features(text: str) -> list[str]:
+    """Stems and stem bigrams: what the models weigh."""
+    stems = [stem(w) for w in words(text)]
+    return stems + [f"{a}_{b}" for a, b in zip(stems, stems[1:], strict=False)]
+
+
+@dataclass(frozen=True)
+class Guess:
+    label: str
+    confidence: float  # the softmax probability of `label`
+    runner_up: str
+    runner_up_confidence: float
+
+
+class LinearModel:
+    """A multinomial logistic regression's weights: per feature, the classes it moves and by how much."""
+
+    def __init__(self, classes: list[str], bias: list[float], weights: dict[str, list[list[float]]],
+                 threshold: float) -> None:
+        self.classes = classes
+        self.bias = bias
+        self.weights = {f: [(int(i), w) for i, w in pairs] for f, pairs in weights.items()}
+        self.threshold = threshold  # below this confidence the best guess is not trusted
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LinearModel:
+        return cls(data["classes"], data["bias"], data["weights"], float(data.get("threshold", 0.0)))
+
+    def guess(self, text: str) -> Guess:
+        scores = list(self.bias)
+        for feature in set(features(text)):
+            for i, w in self.weights.get(feature, ()):
+                scores[i] += w
+        top = max(scores)
+        exps = [math.exp(s - top) for s in scores]
+        total = sum(exps)
+        order = sorted(range(len(scores)), key=lambda i: -scores[i])
+        first, second = order[0], order[1] if len(order) > 1 else order[0]
+        return Guess(self.classes[first], exps[first] / total, self.classes[second], exps[second] / total)
+
+
+@functools.cache
+def load_model(path: Path) -> LinearModel | None:
+    """The model in `path`, read once; None if there is none (a clinic that hasn't trained one)."""
+    if not path.exists():
+        return None
+    with path.open(encoding="utf-8") as f:
+        return LinearModel.from_dict(json.load(f))

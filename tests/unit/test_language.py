@@ -1,0 +1,79 @@
+"""The language layer: features, the fitted models, and what they understand (never dev sentences)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from recovery_coach.content import load_content
+from recovery_coach.language import LinearModel, features, words
+from recovery_coach.resolver import load_resolver
+
+CONTENT = Path(__file__).resolve().parents[2] / "lambda" / "recovery_coach" / "content" / "en"
+
+
+def test_features_are_stems_and_bigrams_without_fillers() -> None:
+    assert words("Um, when's it OKAY to drive?") == ["whens", "it", "okay", "to", "drive"]
+    assert features("driving cars") == ["drive", "car", "drive_car"]
+    assert features("care") != features("car")  # the old suffix rules merged them
+
+
+def test_a_linear_model_adds_weights_and_names_its_runner_up() -> None:
+    model = LinearModel(["a", "b"], [0.0, 0.5], {"drive": [[0, 2.0]]}, threshold=0.3)
+    guess = model.guess("driving")
+    assert guess.label == "a" and guess.runner_up == "b" and guess.confidence > 0.5
+    assert model.guess("nothing known").label == "b"
+
+
+@pytest.mark.parametrize("name", ["topic_model.json", "intent_model.json"])
+def test_the_shipped_models_say_where_they_came_from(name: str) -> None:
+    data = json.loads((CONTENT / name).read_text(encoding="utf-8"))
+    assert "corpus/en/train" in data["about"] and "never dev" in data["about"]
+    assert len(data["bias"]) == len(data["classes"]) and 0.0 <= data["threshold"] < 1.0
+
+
+@pytest.mark.parametrize("text,topic", [
+    ("is it alright for me to be behind the wheel yet", "driving"),
+    ("my son wants to know when I can take the car out", "driving"),
+    ("who's going to take care of me after", None),  # not the driving answer ("care" is not "car")
+    ("can my wife carry the washing basket", "lifting"),
+    ("will they knock me out completely", "anesthesia"),
+    ("what's that glue stuff they squirt in", "cement"),
+    ("do I have to go back and see him", "follow_up"),
+])
+def test_everyday_words_reach_the_article_s_topics(text: str, topic: str | None) -> None:
+    match = load_content("en-US").knowledge.match(text)
+    if topic is None:
+        assert match.topic is None or match.topic.id != "driving"
+    else:
+        assert match.topic is not None and match.topic.id == topic, (text, match)
+
+
+@pytest.mark.parametrize("text,intent", [
+    ("um so I was wondering when I could maybe drive again", "AskWhenIntent"),
+    ("hey quick question about the cement", "AskQuestionIntent"),
+    ("okay so my pain's about a three", "CheckInIntent"),
+    ("put her down for a five today", "CheckInIntent"),
+    ("get rid of everything you've got on me", "DeleteDataIntent"),
+    ("play some music", "AMAZON.FallbackIntent"),
+])
+def test_the_resolver_tolerates_fillers_and_preambles(text: str, intent: str) -> None:
+    assert load_resolver("en-US").resolve(text).intent == intent, load_resolver("en-US").explain(text)
+
+
+def test_a_number_said_anywhere_is_the_score() -> None:
+    heard = load_resolver("en-US").resolve("well today I'd honestly give it like a seven")
+    assert heard.intent == "CheckInIntent" and heard.slots["score"]["value"] == "7"
+
+
+def test_explain_shows_intent_topic_score_and_runner_up(services) -> None:
+    import io
+
+    from recovery_coach import cli
+
+    out = io.StringIO()
+    cli.main(["explain", "um so when's it okay to get behind the wheel"], out=out)
+    text = out.getvalue()
+    assert "intent:   AskQuestionIntent" in text and "topic:    driving  (score" in text and "runner-up" in text
+    assert "red flag: none" in text
