@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-py312
 DDB_STAMP := .tools/dynamodb-local/.installed
 SMAPI_STAMP := .tools/ask-smapi-model/.installed
 
-.PHONY: help install lock lint chat test unit models check-models validate build load bench quality clean
+.PHONY: help install lock lint chat test unit models check-models validate build load slow bench quality clean
 
 help:
 	@echo "make chat      talk to the skill in this terminal (installs first)"
@@ -22,6 +22,7 @@ help:
 	@echo "make validate  sam validate --lint (installs aws-sam-cli into .tools/)"
 	@echo "make build     sam build: lambda/Makefile, with bytecode, into .aws-sam/ (needs PyPI)"
 	@echo "make load      the 60 s load test of recovery-coach serve"
+	@echo "make slow      50 stalled connections for 20 s against recovery-coach serve"
 	@echo "make bench     cold start, warm turns, round trips, memory, package size vs ASK SDK baselines"
 	@echo "make quality   understanding, per kind and locale, on the corpus's dev part (QUALITY.md)"
 
@@ -95,6 +96,10 @@ load: $(STAMP) $(DDB_STAMP)
 # Understanding, measured on the corpus's dev part (written blind; nothing is fitted to it).
 quality: $(STAMP)
 	$(PY) -m tools.quality --markdown .tools/quality.md
+
+# 50 connections that stall their headers or bodies for 20 s, while /health and a red-flag question are timed.
+slow: $(STAMP)
+	scripts/isolated $(PY) -m bench.load.slow --seconds 20 --stalled 50 --json bench/slow-results.json
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache

@@ -77,13 +77,13 @@ def missing_checkins(client: Any, table: str, confirmed: list[list[Any]]) -> lis
     return lost
 
 
-def run(seconds: int, users: int, workers: int, threads: int) -> dict[str, Any]:
+def run(seconds: int, users: int, workers: int, connections: int = 1000) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="load-"))
     write_test_ca(work)  # root.pem, chain.pem, key.pem
     env = {
         **os.environ,
         "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1",
-        "SKILL_ID": SKILL_ID, "LOAD_KEY": str(work / "key.pem"), "LOAD_RESULTS": str(work / "results.json"),
+        "SKILL_ID": SKILL_ID, "SHARE_SECRET": "load-test-secret", "LOAD_KEY": str(work / "key.pem"), "LOAD_RESULTS": str(work / "results.json"),
         "PYTHONPATH": os.pathsep.join([str(ROOT / "lambda"), str(ROOT)]),
     }
     for key in ("AWS_PROFILE",):
@@ -96,7 +96,7 @@ def run(seconds: int, users: int, workers: int, threads: int) -> dict[str, Any]:
         port = free_port()
         server = subprocess.Popen(
             [sys.executable, "-m", "bench.load.server", "--port", str(port), "--workers", str(workers),
-             "--threads", str(threads), "--certs", str(work)],
+             "--connections", str(connections), "--certs", str(work)],
             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(work / "server.log", "w"),
         )
         try:
@@ -114,7 +114,7 @@ def run(seconds: int, users: int, workers: int, threads: int) -> dict[str, Any]:
         confirmed = json.loads((work / "results.json").read_text())["checkins"]
         lost = missing_checkins(client, table, confirmed)
     result = {
-        "seconds": seconds, "users": users, "workers": workers, "threads": threads,
+        "seconds": seconds, "users": users, "workers": workers, "connections": connections,
         "stats": stats(work / "load_stats.csv"), "checkins_confirmed": len(confirmed), "checkins_missing": len(lost),
         "logs": str(work),
     }
@@ -126,12 +126,12 @@ def main() -> int:
     p.add_argument("--seconds", type=int, default=60)
     p.add_argument("--users", type=int, default=50)
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--connections", type=int, default=1000)
     p.add_argument("--json", type=Path)
     args = p.parse_args()
-    result = run(args.seconds, args.users, args.workers, args.threads)
+    result = run(args.seconds, args.users, args.workers, args.connections)
     total = result["stats"]["Aggregated"]
-    print(f"{args.users} users, {args.seconds}s, {args.workers} workers x {args.threads} threads, verification on")
+    print(f"{args.users} users, {args.seconds}s, {args.workers} gevent workers, verification on")
     for name, s in result["stats"].items():
         print(f"  {name:10} {s['requests']:7d} requests  {s['failures']:4d} failures  {s['rps']:7.1f} req/s  "
               f"p50 {s['p50_ms']:6.0f} ms  p99 {s['p99_ms']:6.0f} ms")

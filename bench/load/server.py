@@ -18,7 +18,7 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--connections", type=int, default=1000)
     p.add_argument("--certs", type=Path, required=True, help="folder with root.pem and chain.pem")
     args = p.parse_args()
     settings = Settings.from_env()
@@ -30,7 +30,7 @@ def main() -> None:
         return make_app(settings, verifier)
 
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    serve(settings, "127.0.0.1", args.port, args.workers, args.threads, factory=factory)
+    serve(settings, "127.0.0.1", args.port, args.workers, args.connections, factory=factory)
 
 
 if __name__ == "__main__":

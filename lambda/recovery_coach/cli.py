@@ -124,7 +124,7 @@ def _serve(args: argparse.Namespace) -> int:
         settings = replace(settings, alexa_route=args.route)
     if args.no_verify:
         settings = replace(settings, verify_requests=False)
-    serve(settings, args.host, args.port, args.workers, args.threads)
+    serve(settings, args.host, args.port, args.workers, args.connections)
     return 0
 
 
@@ -147,7 +147,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--workers", type=int, default=2, help="processes (default 2)")
-    serve.add_argument("--threads", type=int, default=4, help="threads per process (default 4)")
+    serve.add_argument("--connections", type=int, default=1000, help="open connections per process (default 1000)")
     serve.add_argument("--route", help="the path Alexa posts to (default /, or ALEXA_ROUTE)")
     serve.add_argument("--no-verify", action="store_true", help="DEVELOPMENT ONLY: skip Alexa request verification")
     return p

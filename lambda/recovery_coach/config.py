@@ -71,6 +71,8 @@ class Settings:
     verify_requests: bool = True
     max_body_bytes: int = 128 * 1024
     cert_fetch_timeout: float = 2.0
+    header_timeout: float = 5.0  # a request's line and headers, from when the connection is ready for them
+    body_timeout: float = 5.0  # its body, from when the headers have arrived
     # Sharing with caregivers.
     share_secret: str = "recovery-coach-local"
     share_code_hours: int = 24
@@ -118,4 +120,6 @@ class Settings:
             verify_requests=env.get("ALEXA_VERIFY", "on").strip().lower() not in ("off", "0", "false", "no"),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes),
             cert_fetch_timeout=_float(env, "CERT_FETCH_TIMEOUT", cls.cert_fetch_timeout),
+            header_timeout=_float(env, "HEADER_TIMEOUT", cls.header_timeout),
+            body_timeout=_float(env, "BODY_TIMEOUT", cls.body_timeout),
         )

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bench.load.run import run as load_run
+from bench.load.slow import run as slow_run
 
 ROOT = Path(__file__).resolve().parents[2]
 EXE = Path(sys.executable).parent / "recovery-coach"
@@ -29,11 +30,11 @@ def free_port() -> int:
 
 def start(tmp_path: Path, *args: str, **env: str) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    run_env = {**os.environ, "RECOVERY_COACH_DB": str(tmp_path / "db.sqlite3"), **env}
+    run_env = {**os.environ, "RECOVERY_COACH_DB": str(tmp_path / "db.sqlite3"), "SHARE_SECRET": "serve-test-secret", **env}
     for key in ("TABLE_NAME", "DYNAMODB_ENDPOINT", "SKILL_ID"):
         if key not in env:
             run_env.pop(key, None)
-    proc = subprocess.Popen([str(EXE), "serve", "--port", str(port), "--workers", "1", "--threads", "2", *args],
+    proc = subprocess.Popen([str(EXE), "serve", "--port", str(port), "--workers", "1", *args],
                             env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and proc.poll() is None:
@@ -70,6 +71,13 @@ def test_verification_is_on_by_default_and_needs_a_skill_id(tmp_path: Path) -> N
     assert done.returncode != 0 and "set SKILL_ID" in done.stderr
 
 
+def test_serve_refuses_the_public_default_share_secret(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "SHARE_SECRET"}
+    done = subprocess.run([str(EXE), "serve", "--port", str(free_port())], capture_output=True, text=True, timeout=30,
+                          env={**env, "SKILL_ID": "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"})
+    assert done.returncode != 0 and "set SHARE_SECRET" in done.stderr
+
+
 def test_an_unsigned_request_is_refused_by_the_real_server(tmp_path: Path, stop: list) -> None:
     proc, port = start(tmp_path, SKILL_ID="amzn1.ask.skill.00000000-0000-0000-0000-000000000000")
     stop.append(proc)
@@ -89,7 +97,7 @@ def test_switching_verification_off_prints_a_loud_warning(tmp_path: Path, stop: 
 
 def test_a_small_load_loses_nothing() -> None:
     """The benchmark's little sibling: 2 s, 5 signed users, DynamoDB Local behind the server."""
-    result = load_run(seconds=2, users=5, workers=1, threads=4)
+    result = load_run(seconds=2, users=5, workers=1)
     total = result["stats"]["Aggregated"]
     assert total["requests"] > 0 and total["failures"] == 0
     assert result["checkins_confirmed"] > 0 and result["checkins_missing"] == 0
@@ -104,3 +112,13 @@ def test_the_real_server_answers_new_request_types_with_200(tmp_path: Path, stop
     can_fulfill = (ROOT / "tests" / "fixtures" / "conformance" / "can_fulfill_intent_request.json").read_bytes()
     status, body = post(port, can_fulfill)
     assert status == 200 and body["response"]["canFulfillIntent"]["canFulfill"] == "YES"
+
+
+def test_fifty_stalled_connections_dont_stop_health_or_a_red_flag_answer() -> None:
+    """Half trickle their headers a byte at a time, half promise a body and stop; each is reopened when
+    dropped. Meanwhile every /health and every signed red-flag question must be answered within 1 s."""
+    result = slow_run(seconds=4, stalled=50, header_timeout=2, body_timeout=2)
+    for name in ("health", "red_flag"):
+        assert result[name]["failed"] == 0 and result[name]["answered"] >= 10, result
+    # The deadlines are real: stalled bodies got 408, trickled heads were cut off.
+    assert result["stalled_bodies_answered_408"] > 0 and result["stalled_connections_dropped"] > 0, result

@@ -20,7 +20,8 @@ log = logging.getLogger("recovery_coach.webhook")
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 StartResponse = Callable[..., Any]
-REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large",
+REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout",
+           413: "Payload Too Large",
            503: "Service Unavailable"}
 
 
@@ -100,7 +101,10 @@ class SkillApp:
             raise Rejected(413, "too_large")
         if length <= 0:
             raise Rejected(400, "empty")
-        body = environ["wsgi.input"].read(length)
+        try:
+            body = environ["wsgi.input"].read(length)
+        except OSError:  # the body deadline (worker.BodyTimeout; the worker then closes the connection)
+            raise Rejected(408, "body_timeout") from None
         if len(body) != length:
             raise Rejected(400, "short_body")
         return body

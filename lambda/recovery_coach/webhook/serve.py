@@ -1,4 +1,5 @@
-"""`recovery-coach serve`: the skill as an HTTP service on gunicorn (workers × threads), behind a TLS proxy."""
+"""`recovery-coach serve`: the skill as an HTTP service on gunicorn (gevent workers with header and body
+deadlines, see worker.py), behind a TLS proxy."""
 from __future__ import annotations
 
 import logging
@@ -57,22 +58,27 @@ class Server(BaseApplication):
         return self.factory()
 
 
-def serve(settings: Settings, host: str, port: int, workers: int, threads: int, factory: Callable[[], Any] | None = None) -> None:
+def serve(settings: Settings, host: str, port: int, workers: int, connections: int,
+          factory: Callable[[], Any] | None = None) -> None:
+    from recovery_coach.webhook.worker import worker_class
+
     logging.basicConfig(level=settings.log_level, format="%(message)s", stream=sys.stderr)
     if not settings.verify_requests:
         sys.stderr.write(WARNING)
     factory = factory or (lambda: make_app(settings))
     factory()  # fail fast (e.g. no SKILL_ID) before forking workers
+    if settings.verify_requests and settings.share_secret == Settings.share_secret:
+        raise SystemExit("recovery-coach serve: set SHARE_SECRET to a long random value (the default is public)")
     Server(
         factory,
         {
             "bind": f"{host}:{port}",
             "workers": workers,
-            "threads": threads,
-            "worker_class": "gthread",
+            "worker_class": worker_class(settings.header_timeout, settings.body_timeout),
+            "worker_connections": connections,
             "timeout": 30,
             "graceful_timeout": 5,
-            "keepalive": 5,
+            "keepalive": 5,  # > 0, or gunicorn reads the first request head without the header deadline
             "accesslog": None,  # the app logs one JSON line per request
             "loglevel": "warning",
             "limit_request_field_size": 16384,
