@@ -14,7 +14,7 @@ from ask_sdk_core.skill_builder import SkillBuilder
 from ask_sdk_model import RequestEnvelope
 from ask_sdk_model.request import Request
 
-from recovery_coach import budget
+from recovery_coach import budget, logs
 from recovery_coach.config import Settings
 from recovery_coach.handlers import HANDLERS
 from recovery_coach.handlers.errors import CatchAllExceptionHandler, StoreUnavailableHandler
@@ -48,7 +48,7 @@ class FastSerializer(DefaultSerializer):
 
 
 def build_skill(services: Services) -> CustomSkill:
-    logging.getLogger("recovery_coach").setLevel(services.settings.log_level)
+    logs.configure(services.settings.log_level)
     sb = SkillBuilder()
     sb.skill_id = services.settings.skill_id  # type: ignore[assignment]  # the SDK initialises it to None, untyped
     for handler in HANDLERS:

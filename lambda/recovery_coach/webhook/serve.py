@@ -60,9 +60,11 @@ class Server(BaseApplication):
 
 def serve(settings: Settings, host: str, port: int, workers: int, connections: int,
           factory: Callable[[], Any] | None = None) -> None:
+    from recovery_coach import logs
     from recovery_coach.webhook.worker import worker_class
 
-    logging.basicConfig(level=settings.log_level, format="%(message)s", stream=sys.stderr)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    logs.configure(settings.log_level)  # LOG_LEVEL reaches the skill's own loggers only
     if not settings.verify_requests:
         sys.stderr.write(WARNING)
     factory = factory or (lambda: make_app(settings))
