@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from dataclasses import replace
 from typing import Any
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ import pytest
 
 from recovery_coach import sharing
 from recovery_coach.handlers.base import user_key
+from recovery_coach.report.web import ReportRoutes
 from recovery_coach.services import Services
 from tests.conftest import Clock
 from tests.support import Alexa, Reply
@@ -208,3 +210,79 @@ def test_codes_and_labels_stay_out_of_the_logs(mom: Alexa, caplog: pytest.LogCap
         link(Alexa(user="daughter"), code)
     ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("recovery_coach"))
     assert ours and code not in ours and "Grandma" not in ours
+
+
+def report_status(services: Services, url: str) -> int:
+    return ReportRoutes(services.settings, lambda: services).respond("GET", "/report/" + url.rsplit("/", 1)[1])[0]
+
+
+def test_a_new_code_voids_the_old_one(mom: Alexa) -> None:
+    old, new = share(mom), share(mom)
+    daughter = Alexa(user="daughter")
+    assert "didn't work" in link(daughter, old)
+    assert "linked to Mom's check-ins" in link(daughter, new)
+
+
+@pytest.mark.parametrize("how", ["caregiver unlinks", "caregiver deletes their data", "patient stops sharing"])
+def test_a_caregivers_report_link_dies_with_the_link(mom: Alexa, any_services: Services, how: str) -> None:
+    daughter = Alexa(user="daughter")
+    link(daughter, share(mom))
+    url = daughter.say("send me the report link").card["content"].split()[0]
+    assert report_status(any_services, url) == 200
+    if how == "caregiver unlinks":
+        assert "no longer see Mom's check-ins" in daughter.say("unlink my patient")
+    elif how == "caregiver deletes their data":
+        daughter.say("delete my check-ins")
+        daughter.say("yes")
+    else:
+        mom.say("stop sharing my check-ins")
+        assert "Nobody can see your check-ins now" in mom.say("yes")
+    assert report_status(any_services, url) == 404
+
+
+def test_a_caregiver_holds_at_most_three_live_report_links_the_newest(mom: Alexa, any_services: Services) -> None:
+    daughter = Alexa(user="daughter")
+    link(daughter, share(mom))
+    urls = [daughter.say("send me the report link").card["content"].split()[0] for _ in range(4)]
+    assert [report_status(any_services, url) for url in urls] == [404, 200, 200, 200]
+    # The patient's own "send the report link" isn't a caregiver's, and isn't capped by theirs.
+    own = mom.say("send the report link to my caregiver").card["content"].split()[0]
+    assert report_status(any_services, own) == 200 and report_status(any_services, urls[1]) == 200
+
+
+def _in_parallel(callers: list[Alexa], code: str) -> list[str]:
+    barrier, replies = threading.Barrier(len(callers)), []
+
+    def guess(who: Alexa) -> None:
+        barrier.wait(timeout=10)
+        replies.append(link(who, code).speech)
+
+    threads = [threading.Thread(target=guess, args=(who,)) for who in callers]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    assert len(replies) == len(callers)
+    return replies
+
+
+def test_twenty_parallel_wrong_codes_get_at_most_five_looked_at(mom: Alexa) -> None:
+    wrong = str((int(share(mom)) + 7) % 900000 + 100000)
+    replies = _in_parallel([Alexa(user="guesser") for _ in range(20)], wrong)
+    looked_at = sum("didn't work" in r for r in replies)
+    assert looked_at == 5 and sum("too many tries" in r for r in replies) == 15, replies
+
+
+def test_wrong_codes_of_all_accounts_together_are_limited_then_try_again_later(mom: Alexa, any_services: Services,
+                                                                               clock: Clock) -> None:
+    any_services.settings = replace(any_services.settings, link_failures_per_hour_all=4)
+    code = share(mom)
+    wrong = str((int(code) + 7) % 900000 + 100000)
+    replies = _in_parallel([Alexa(user=f"guesser{n}") for n in range(12)], wrong)  # 12 accounts, 1 guess each
+    assert sum("didn't work" in r for r in replies) == 4 and sum("try again later" in r for r in replies) == 8, replies
+    daughter = Alexa(user="daughter")
+    assert "try again later" in link(daughter, code)  # even the right code, from a fresh account
+    clock.now += timedelta(hours=1)
+    assert "linked to Mom's check-ins" in link(daughter, code)
+    # A right code doesn't use up the limit: four more wrong guesses are still looked at.
+    assert all("didn't work" in link(Alexa(user=f"later{n}"), wrong) for n in range(4))

@@ -123,12 +123,14 @@ class WhoCanSeeHandler(AbstractRequestHandler):
         return t.reply(t.t("share.who.some", count=len(links), list=listed), ask=t.t("ask.next"))
 
 
-def report_link(t: Turn, patient: str, label: str) -> tuple[str, int]:
-    """A new report token for the patient: the link to put on a card, and its days."""
+def report_link(t: Turn, patient: str, label: str, caregiver: str | None = None) -> tuple[str, int]:
+    """A new report token for the patient: the link to put on a card, and its days. One a caregiver
+    mints lives only as long as their link, and replaces their oldest beyond the cap."""
     settings = t.services.settings
     token = sharing.new_token()
     expires = t.services.clock() + timedelta(days=settings.report_token_days)
-    t.services.store.save_report_token(sharing.token_hash(token), patient, label, expires)
+    t.services.store.save_report_token(sharing.token_hash(token), patient, label, expires, caregiver=caregiver,
+                                       keep=settings.report_links_per_caregiver)
     return f"{settings.report_base_url}/report/{token}", settings.report_token_days
 
 
@@ -149,17 +151,21 @@ class SendReportToCaregiverHandler(AbstractRequestHandler):
 
 def link_with(t: Turn, said: str | None) -> Response:
     settings, store, now = t.services.settings, t.services.store, t.services.clock()
-    window = timedelta(hours=1)
-    if store.count_failed_link(t.user, now, window, record=False) >= settings.link_attempts_per_hour:
-        return t.reply(t.t("care.too_many"), ask=t.t("ask.next"))
     code = sharing.heard_code(said)
     if code is None:
         return t.reply(ask=t.t("care.ask_code.short"), pending={"q": CODE})
+    # Counted before the code is looked at, so parallel guesses can't pass the limits.
+    full = store.reserve_link_attempt(t.user, now, settings.link_attempts_per_hour, settings.link_failures_per_hour_all)
+    if full != "ok":
+        return t.reply(t.t("care.too_many" if full == "caregiver" else "care.try_later"), ask=t.t("ask.next"))
     outcome, link = store.claim_share_code(sharing.code_hash(code, settings.share_secret), t.user, now)
+    if link is not None or outcome == "own":
+        try:
+            store.refund_link_attempt(t.user, now)  # not a wrong guess
+        except StoreUnavailable:
+            pass  # the link is made either way; at worst this attempt stays counted
     if link is not None:
         return t.reply(t.t("care.linked", label=link.label), ask=t.t("ask.next"))
-    if outcome != "own":
-        store.count_failed_link(t.user, now, window, record=True)
     key = {"expired": "care.code_expired", "own": "care.code_own"}.get(outcome, "care.code_bad")
     return t.reply(t.t(key), ask=t.t("ask.next"))
 
@@ -217,7 +223,7 @@ def unlink(t: Turn, link: Link) -> Response:
 
 
 def send_report(t: Turn, link: Link) -> Response:
-    url, days = report_link(t, link.patient, link.label)
+    url, days = report_link(t, link.patient, link.label, caregiver=t.user)
     card = t.t("share.report.card", url=url, days=days, whose=f"{link.label}'s")
     return t.reply(t.t("care.report_sent", label=link.label, days=days), ask=t.t("ask.next"),
                    card=(t.t("share.report.card.title"), card))

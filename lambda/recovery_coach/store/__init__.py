@@ -4,7 +4,7 @@ Every method is one logical operation; DynamoDB's is one round trip where it can
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Protocol
 
 from recovery_coach.checkins import Checkin
@@ -33,14 +33,20 @@ class Store(Protocol):
         returns how many records went."""
 
     # --- sharing with caregivers (codes and tokens arrive hashed; the store never sees them) ---
-    def save_share_code(self, patient: str, code_hash: str, label: str, expires: datetime) -> None: ...
+    def save_share_code(self, patient: str, code_hash: str, label: str, expires: datetime) -> None:
+        """The patient's one live code: any earlier unused code of theirs stops working at once."""
 
     def claim_share_code(self, code_hash: str, caregiver: str, now: datetime) -> tuple[str, Link | None]:
         """Use a code once: ("ok", link), or ("unknown" | "used" | "expired" | "own", None).
         Atomic: two caregivers racing for one code cannot both win."""
 
-    def count_failed_link(self, caregiver: str, now: datetime, window: timedelta, record: bool) -> int:
-        """Failed link attempts by this caregiver within `window` (recording one more if `record`)."""
+    def reserve_link_attempt(self, caregiver: str, now: datetime, per_caregiver: int, overall: int) -> str:
+        """Count one link attempt in this UTC hour before its code is looked at: "ok", or which limit is
+        full ("caregiver": this caregiver's `per_caregiver`; "overall": everyone's `overall`), and then
+        nothing is counted. Atomic, so parallel attempts can't get more than the limit evaluated."""
+
+    def refund_link_attempt(self, caregiver: str, now: datetime) -> None:
+        """The attempt was not a wrong guess (it linked, or was the patient's own code): uncount it."""
 
     def links_of_caregiver(self, caregiver: str) -> list[Link]:
         """Oldest first (then by label), in every store."""
@@ -48,12 +54,17 @@ class Store(Protocol):
     def links_of_patient(self, patient: str) -> list[Link]:
         """Oldest first (then by label), in every store."""
 
-    def unlink(self, caregiver: str, patient: str) -> bool: ...
+    def unlink(self, caregiver: str, patient: str) -> bool:
+        """The link, and every report link the caregiver minted for that patient."""
 
     def revoke_sharing(self, patient: str) -> int:
         """Every caregiver link, unused code and report token of the patient: gone at once."""
 
-    def save_report_token(self, token_hash: str, patient: str, label: str, expires: datetime) -> None: ...
+    def save_report_token(self, token_hash: str, patient: str, label: str, expires: datetime,
+                          caregiver: str | None = None, keep: int = 3) -> None:
+        """A report link; minted by `caregiver` (None: by the patient), it lives only while they are
+        linked, and only their `keep` newest ones work (a new one replaces the oldest)."""
 
     def report_access(self, token_hash: str, now: datetime) -> ReportAccess | None:
-        """The patient a report token opens, if it exists and hasn't expired."""
+        """The patient a report token opens, if it exists, hasn't expired, and (minted by a caregiver)
+        that caregiver is still linked."""

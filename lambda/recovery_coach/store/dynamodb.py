@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from botocore.exceptions import (
@@ -35,11 +35,16 @@ PROFILE = "PROFILE"
 CHECKIN = "CHECKIN#"
 # Sharing. Under the user's own key these sort after PROFILE, so the profile-and-check-ins
 # Query never reads them: SHARE#CARE#<caregiver>, SHARE#PATIENT#<patient> (the two halves of
-# a link), SHARE#CODE#<hash> and SHARE#TOKEN#<hash> (so revoking finds them), SHARE#LINKFAIL.
+# a link), SHARE#CODE#<hash> and SHARE#TOKEN#<hash> (so revoking finds them), SHARE#MINTED#<hash>
+# (a report link this user minted as a caregiver, so unlinking and deleting find it), and
+# SHARE#LINKFAIL#<hour> (link attempts in that UTC hour). Everyone's attempts: LINKFAIL / <hour>.
 SHARE = "SHARE#"
 SHARE_CARE, SHARE_PATIENT = "SHARE#CARE#", "SHARE#PATIENT#"
-SHARE_CODE, SHARE_TOKEN, SHARE_LINKFAIL = "SHARE#CODE#", "SHARE#TOKEN#", "SHARE#LINKFAIL"
-CODE, TOKEN = "CODE#", "TOKEN#"
+SHARE_CODE, SHARE_TOKEN, SHARE_LINKFAIL = "SHARE#CODE#", "SHARE#TOKEN#", "SHARE#LINKFAIL#"
+SHARE_MINTED = "SHARE#MINTED#"
+CODE, TOKEN, LINKFAIL = "CODE#", "TOKEN#", "LINKFAIL"
+# Projected by deletes: the attributes that name the other halves of a share item.
+HALVES = "pk, sk, patient, caregiver"
 RETRYABLE_CODES = {
     "ProvisionedThroughputExceededException",
     "ThrottlingException",
@@ -251,9 +256,9 @@ class DynamoStore:
         Deletes in batches of 25. If it raises part way, what was deleted stays deleted; calling it
         again finishes the job (deleting is idempotent)."""
         until = self._until()
-        items = self._query_all(until, _pk(user), projection="pk, sk")
+        items = self._query_all(until, _pk(user), projection=HALVES)
         # The other halves first: if this stops part way, a retry still finds what is left.
-        keys = [k for i in items for k in _other_half(user, i["sk"]["S"])]
+        keys = [k for i in items for k in _other_half(user, i)]
         keys += [{"pk": i["pk"], "sk": i["sk"]} for i in items]
         self._delete_keys(keys, until)
         return len(items)
@@ -305,18 +310,27 @@ class DynamoStore:
 
     # --- sharing -------------------------------------------------------------------
     def save_share_code(self, patient: str, code_hash: str, label: str, expires: datetime) -> None:
-        self._save_secret(CODE, "CODE", SHARE_CODE, code_hash, patient, label, expires)
+        """One live code per patient: the earlier codes go in the same transaction as the new one is put."""
+        until = self._until()
+        old = self._query_all(until, _pk(patient), SHARE_CODE, projection="pk, sk")[:40]  # 2 items each, of 100
+        voided = [{"Delete": {"Key": k}} for i in old for k in (*_other_half(patient, i), {"pk": i["pk"], "sk": i["sk"]})]
+        self._save_secret(CODE, "CODE", SHARE_CODE, code_hash, patient, label, expires, until=until, more=voided)
 
     def _save_secret(self, prefix: str, sk: str, pointer: str, digest: str, patient: str, label: str,
-                     expires: datetime) -> None:
-        """A hashed code or token, and the pointer under the patient that lets revoking find it."""
+                     expires: datetime, until: float | None = None, caregiver: str | None = None,
+                     more: list[dict[str, Any]] | None = None, seq: int = 0) -> None:
+        """A hashed code or token, and the pointers that let revoking (and unlinking) find it, in one transaction."""
         exp = {"N": str(int(expires.timestamp()))}
-        self._transact(
-            self._until(),
+        minted = {"caregiver": {"S": caregiver}} if caregiver else {}
+        items: list[dict[str, Any]] = [
             {"Put": {"Item": {"pk": {"S": prefix + digest}, "sk": {"S": sk}, "patient": {"S": patient},
-                              "label": {"S": label}, "expires_at": exp}}},
-            {"Put": {"Item": {"pk": _pk(patient), "sk": {"S": pointer + digest}, "expires_at": exp}}},
-        )
+                              "label": {"S": label}, "expires_at": exp, **minted}}},
+            {"Put": {"Item": {"pk": _pk(patient), "sk": {"S": pointer + digest}, "expires_at": exp, **minted}}},
+        ]
+        if caregiver:
+            items.append({"Put": {"Item": {"pk": _pk(caregiver), "sk": {"S": SHARE_MINTED + digest},
+                                           "patient": {"S": patient}, "seq": {"N": str(seq)}, "expires_at": exp}}})
+        self._transact(self._until() if until is None else until, *items, *(more or []))
 
     def claim_share_code(self, code_hash: str, caregiver: str, now: datetime) -> tuple[str, Link | None]:
         until = self._until()
@@ -347,19 +361,37 @@ class DynamoStore:
             raise
         return "ok", Link(patient, caregiver, label, now)
 
-    def count_failed_link(self, caregiver: str, now: datetime, window: timedelta, record: bool) -> int:
-        until = self._until()
-        key = {"pk": _pk(caregiver), "sk": {"S": SHARE_LINKFAIL}}
-        item = self._call("get_item", until, Key=key, ConsistentRead=True).get("Item") or {}
-        start = int(item.get("window_start", {}).get("N", 0))
-        count = int(item.get("count", {}).get("N", 0))
-        if start <= int((now - window).timestamp()):
-            start, count = int(now.timestamp()), 0
-        if record:
-            count += 1
-            self._call("put_item", until, Item={**key, "window_start": {"N": str(start)}, "count": {"N": str(count)},
-                                                "expires_at": {"N": str(start + int(window.total_seconds()))}})
-        return count
+    def reserve_link_attempt(self, caregiver: str, now: datetime, per_caregiver: int, overall: int) -> str:
+        """Two conditional updates, each atomic: the caregiver's hour, then everyone's (given back if full)."""
+        until, hour = self._until(), _hour(now)
+        mine = {"pk": _pk(caregiver), "sk": {"S": SHARE_LINKFAIL + hour}}
+        if not self._bump(until, mine, now, limit=per_caregiver):
+            return "caregiver"
+        if not self._bump(until, {"pk": {"S": LINKFAIL}, "sk": {"S": hour}}, now, limit=overall):
+            self._bump(until, mine, now, by=-1)
+            return "overall"
+        return "ok"
+
+    def refund_link_attempt(self, caregiver: str, now: datetime) -> None:
+        until, hour = self._until(), _hour(now)
+        self._bump(until, {"pk": _pk(caregiver), "sk": {"S": SHARE_LINKFAIL + hour}}, now, by=-1)
+        self._bump(until, {"pk": {"S": LINKFAIL}, "sk": {"S": hour}}, now, by=-1)
+
+    def _bump(self, until: float, key: dict[str, Any], now: datetime, by: int = 1, limit: int | None = None) -> bool:
+        """Add `by` to an hour's attempt count; False (and nothing changed) if that would pass `limit`."""
+        values: dict[str, Any] = {":by": {"N": str(by)}, ":exp": {"N": str(int(now.timestamp()) + 7200)}}
+        condition: dict[str, Any] = {}
+        if limit is not None:
+            condition = {"ConditionExpression": "attribute_not_exists(#n) OR #n < :limit"}
+            values[":limit"] = {"N": str(limit)}
+        try:
+            self._call("update_item", until, Key=key, UpdateExpression="ADD #n :by SET expires_at = :exp",
+                       ExpressionAttributeNames={"#n": "attempts"}, ExpressionAttributeValues=values, **condition)
+        except ClientError as e:
+            if _conditional_failed(e):
+                return False
+            raise
+        return True
 
     def links_of_caregiver(self, caregiver: str) -> list[Link]:
         items = self._live(self._query_all(self._until(), _pk(caregiver), SHARE_PATIENT))
@@ -374,32 +406,54 @@ class DynamoStore:
         old = self._call("delete_item", until, Key={"pk": _pk(caregiver), "sk": {"S": SHARE_PATIENT + patient}},
                          ReturnValues="ALL_OLD").get("Attributes")
         self._call("delete_item", until, Key={"pk": _pk(patient), "sk": {"S": SHARE_CARE + caregiver}})
+        # The report links this caregiver minted for this patient die with the link.
+        minted = [i for i in self._query_all(until, _pk(caregiver), SHARE_MINTED, projection=HALVES)
+                  if i.get("patient", {}).get("S") == patient]
+        self._delete_keys([k for i in minted for k in (*_other_half(caregiver, i), {"pk": i["pk"], "sk": i["sk"]})], until)
         return old is not None
 
     def revoke_sharing(self, patient: str) -> int:
         until = self._until()
-        items = [i for i in self._query_all(until, _pk(patient), SHARE, projection="pk, sk")
-                 if not i["sk"]["S"].startswith(SHARE_PATIENT) and i["sk"]["S"] != SHARE_LINKFAIL]
-        keys = [k for i in items for k in _other_half(patient, i["sk"]["S"])]  # other halves first
+        items = [i for i in self._query_all(until, _pk(patient), SHARE, projection=HALVES)
+                 if not i["sk"]["S"].startswith((SHARE_PATIENT, SHARE_LINKFAIL, SHARE_MINTED))]  # not as a caregiver
+        keys = [k for i in items for k in _other_half(patient, i)]  # other halves first
         keys += [{"pk": i["pk"], "sk": i["sk"]} for i in items]
         self._delete_keys(keys, until)
         return len(items)
 
-    def save_report_token(self, token_hash: str, patient: str, label: str, expires: datetime) -> None:
-        self._save_secret(TOKEN, "TOKEN", SHARE_TOKEN, token_hash, patient, label, expires)
+    def save_report_token(self, token_hash: str, patient: str, label: str, expires: datetime,
+                          caregiver: str | None = None, keep: int = 3) -> None:
+        until = self._until()
+        dropped: list[dict[str, Any]] = []
+        seq = 0
+        if caregiver is not None:  # only the caregiver's `keep` newest links stay: the oldest go in the same transaction
+            minted = self._query_all(until, _pk(caregiver), SHARE_MINTED)
+            seq = 1 + max((int(i.get("seq", {}).get("N", 0)) for i in minted), default=0)
+            live = sorted(self._live(minted), key=lambda i: int(i.get("seq", {}).get("N", 0)))
+            for i in live[: max(0, len(live) - max(1, keep) + 1)][:30]:
+                dropped += [{"Delete": {"Key": k}} for k in (*_other_half(caregiver, i), {"pk": i["pk"], "sk": i["sk"]})]
+        self._save_secret(TOKEN, "TOKEN", SHARE_TOKEN, token_hash, patient, label, expires, until=until,
+                          caregiver=caregiver, more=dropped, seq=seq)
 
     def report_access(self, token_hash: str, now: datetime) -> ReportAccess | None:
+        until = self._until()
         key = {"pk": {"S": TOKEN + token_hash}, "sk": {"S": "TOKEN"}}
-        item = self._call("get_item", self._until(), Key=key, ConsistentRead=True).get("Item")
+        item = self._call("get_item", until, Key=key, ConsistentRead=True).get("Item")
         # TTL deletes lazily (up to days late): expiry is checked here, not left to TTL.
         if item is None or int(item["expires_at"]["N"]) <= int(now.timestamp()):
             return None
+        if "caregiver" in item:  # minted by a caregiver: it works only while they are linked
+            link = self._call("get_item", until, ConsistentRead=True, Key={
+                "pk": _pk(item["patient"]["S"]), "sk": {"S": SHARE_CARE + item["caregiver"]["S"]}}).get("Item")
+            if link is None or not self._live([link]):
+                return None
         expires = datetime.fromtimestamp(int(item["expires_at"]["N"]), timezone.utc)
         return ReportAccess(item["patient"]["S"], item["label"]["S"], expires)
 
 
-def _other_half(user: str, sk: str) -> list[dict[str, Any]]:
-    """The item that mirrors a share item under another key: deleted together with it."""
+def _other_half(user: str, item: dict[str, Any]) -> list[dict[str, Any]]:
+    """The items that mirror a share item under other keys: deleted together with it."""
+    sk = item["sk"]["S"]
     if sk.startswith(SHARE_CARE):
         return [{"pk": _pk(sk[len(SHARE_CARE):]), "sk": {"S": SHARE_PATIENT + user}}]
     if sk.startswith(SHARE_PATIENT):
@@ -407,10 +461,20 @@ def _other_half(user: str, sk: str) -> list[dict[str, Any]]:
     if sk.startswith(SHARE_CODE):
         return [{"pk": {"S": CODE + sk[len(SHARE_CODE):]}, "sk": {"S": "CODE"}}]
     if sk.startswith(SHARE_TOKEN):
-        return [{"pk": {"S": TOKEN + sk[len(SHARE_TOKEN):]}, "sk": {"S": "TOKEN"}}]
+        digest = sk[len(SHARE_TOKEN):]
+        minter = item.get("caregiver", {}).get("S")
+        return [{"pk": {"S": TOKEN + digest}, "sk": {"S": "TOKEN"}},
+                *([{"pk": _pk(minter), "sk": {"S": SHARE_MINTED + digest}}] if minter else [])]
+    if sk.startswith(SHARE_MINTED):
+        digest, patient = sk[len(SHARE_MINTED):], item.get("patient", {}).get("S")
+        return [{"pk": {"S": TOKEN + digest}, "sk": {"S": "TOKEN"}},
+                *([{"pk": _pk(patient), "sk": {"S": SHARE_TOKEN + digest}}] if patient else [])]
     return []
 
 
+def _hour(moment: datetime) -> str:
+    """The fixed one-hour window a link attempt counts in (UTC)."""
+    return moment.astimezone(timezone.utc).strftime("%Y%m%d%H")
 
 
 def _oldest_first(links: list[Link]) -> list[Link]:

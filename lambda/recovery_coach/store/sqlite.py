@@ -6,7 +6,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from recovery_coach.checkins import Checkin
@@ -49,12 +49,16 @@ CREATE TABLE IF NOT EXISTS report_tokens (
     label TEXT NOT NULL,
     expires TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS link_failures (
-    caregiver TEXT PRIMARY KEY,
-    window_start TEXT NOT NULL,
-    count INTEGER NOT NULL
+DROP TABLE IF EXISTS link_failures;
+-- Link attempts per hour (UTC, "2026112415"): one row per caregiver key, and one for everyone ("*").
+CREATE TABLE IF NOT EXISTS link_attempts (
+    who TEXT NOT NULL,
+    hour TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (who, hour)
 );
 """
+EVERYONE = "*"
 
 
 class SqliteStore:
@@ -65,6 +69,9 @@ class SqliteStore:
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=5)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(report_tokens)")}
+        if "caregiver" not in columns:  # a file from before report links were tied to who minted them
+            self._db.execute("ALTER TABLE report_tokens ADD COLUMN caregiver TEXT")
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -131,8 +138,9 @@ class SqliteStore:
         with self._tx() as db:
             gone = _revoke(db, user)
             gone += db.execute("DELETE FROM links WHERE caregiver = ?", (user,)).rowcount
+            gone += db.execute("DELETE FROM report_tokens WHERE caregiver = ?", (user,)).rowcount
             db.execute("UPDATE share_codes SET used_by = 'deleted' WHERE used_by = ?", (user,))
-            gone += db.execute("DELETE FROM link_failures WHERE caregiver = ?", (user,)).rowcount
+            gone += db.execute("DELETE FROM link_attempts WHERE who = ?", (user,)).rowcount
             gone += db.execute("DELETE FROM checkins WHERE user = ?", (user,)).rowcount
             gone += db.execute("DELETE FROM profiles WHERE user = ?", (user,)).rowcount
         return gone
@@ -140,6 +148,7 @@ class SqliteStore:
     # --- sharing -----------------------------------------------------------------
     def save_share_code(self, patient: str, code_hash: str, label: str, expires: datetime) -> None:
         with self._tx() as db:
+            db.execute("DELETE FROM share_codes WHERE patient = ? AND used_by IS NULL", (patient,))  # one live code
             db.execute(
                 "INSERT OR REPLACE INTO share_codes(code_hash, patient, label, expires, used_by) VALUES(?, ?, ?, ?, NULL)",
                 (code_hash, patient, label, _utc(expires)),
@@ -166,17 +175,25 @@ class SqliteStore:
             )
         return "ok", Link(patient, caregiver, label, now)
 
-    def count_failed_link(self, caregiver: str, now: datetime, window: timedelta, record: bool) -> int:
+    def reserve_link_attempt(self, caregiver: str, now: datetime, per_caregiver: int, overall: int) -> str:
+        hour = _hour(now)
         with self._tx() as db:
-            row = db.execute("SELECT window_start, count FROM link_failures WHERE caregiver = ?", (caregiver,)).fetchone()
-            start, count = (row[0], row[1]) if row and row[0] > _utc(now - window) else (_utc(now), 0)
-            if record:
-                count += 1
-                db.execute(
-                    "INSERT OR REPLACE INTO link_failures(caregiver, window_start, count) VALUES(?, ?, ?)",
-                    (caregiver, start, count),
-                )
-        return count
+            counts = dict(db.execute("SELECT who, count FROM link_attempts WHERE hour = ? AND who IN (?, ?)",
+                                     (hour, caregiver, EVERYONE)).fetchall())
+            if counts.get(caregiver, 0) >= per_caregiver:
+                return "caregiver"
+            if counts.get(EVERYONE, 0) >= overall:
+                return "overall"
+            db.execute("DELETE FROM link_attempts WHERE hour < ?", (hour,))
+            for who in (caregiver, EVERYONE):
+                db.execute("INSERT INTO link_attempts(who, hour, count) VALUES(?, ?, 1) "
+                           "ON CONFLICT(who, hour) DO UPDATE SET count = count + 1", (who, hour))
+        return "ok"
+
+    def refund_link_attempt(self, caregiver: str, now: datetime) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE link_attempts SET count = MAX(count - 1, 0) WHERE hour = ? AND who IN (?, ?)",
+                       (_hour(now), caregiver, EVERYONE))
 
     def links_of_caregiver(self, caregiver: str) -> list[Link]:
         return self._links("caregiver", caregiver)
@@ -194,26 +211,41 @@ class SqliteStore:
     def unlink(self, caregiver: str, patient: str) -> bool:
         with self._tx() as db:
             cur = db.execute("DELETE FROM links WHERE caregiver = ? AND patient = ?", (caregiver, patient))
+            db.execute("DELETE FROM report_tokens WHERE caregiver = ? AND patient = ?", (caregiver, patient))
         return cur.rowcount == 1
 
     def revoke_sharing(self, patient: str) -> int:
         with self._tx() as db:
             return _revoke(db, patient)
 
-    def save_report_token(self, token_hash: str, patient: str, label: str, expires: datetime) -> None:
+    def save_report_token(self, token_hash: str, patient: str, label: str, expires: datetime,
+                          caregiver: str | None = None, keep: int = 3) -> None:
         with self._tx() as db:
             db.execute(
-                "INSERT OR REPLACE INTO report_tokens(token_hash, patient, label, expires) VALUES(?, ?, ?, ?)",
-                (token_hash, patient, label, _utc(expires)),
+                "INSERT OR REPLACE INTO report_tokens(token_hash, patient, label, expires, caregiver) VALUES(?, ?, ?, ?, ?)",
+                (token_hash, patient, label, _utc(expires), caregiver),
             )
+            if caregiver is not None:  # only the caregiver's `keep` newest links stay
+                db.execute(
+                    "DELETE FROM report_tokens WHERE caregiver = ? AND token_hash NOT IN (SELECT token_hash FROM "
+                    "report_tokens WHERE caregiver = ? ORDER BY expires DESC, rowid DESC LIMIT ?)",
+                    (caregiver, caregiver, max(1, keep)),
+                )
 
     def report_access(self, token_hash: str, now: datetime) -> ReportAccess | None:
         with self._tx() as db:
+            # A link a caregiver minted works only while that caregiver is still linked.
             row = db.execute(
-                "SELECT patient, label, expires FROM report_tokens WHERE token_hash = ? AND expires > ?",
+                "SELECT patient, label, expires FROM report_tokens t WHERE token_hash = ? AND expires > ? AND "
+                "(caregiver IS NULL OR EXISTS (SELECT 1 FROM links l WHERE l.patient = t.patient AND l.caregiver = t.caregiver))",
                 (token_hash, _utc(now)),
             ).fetchone()
         return ReportAccess(row[0], row[1], datetime.fromisoformat(row[2])) if row else None
+
+
+def _hour(moment: datetime) -> str:
+    """The fixed one-hour window a link attempt counts in (UTC)."""
+    return moment.astimezone(timezone.utc).strftime("%Y%m%d%H")
 
 
 def _utc(moment: datetime) -> str:
