@@ -11,7 +11,7 @@ from ask_sdk_model import Response
 from recovery_coach.checkins import assess, on, parse_score, previous
 from recovery_coach.handlers import phrases
 from recovery_coach.handlers.base import Turn, log
-from recovery_coach.store import StoreUnavailable
+from recovery_coach.store import SaveUnconfirmed, StoreUnavailable
 
 SCORE, MEDS, REPLACE, RETRY, OFFER = "score", "meds", "replace", "retry", "checkin_offer"
 
@@ -21,6 +21,10 @@ def ask_score(t: Turn, *before: str) -> Response:
 
 
 def not_saved(t: Turn, score: int, error: StoreUnavailable) -> Response:
+    if isinstance(error, SaveUnconfirmed):  # it may be stored: never say it wasn't
+        log.warning('{"event": "checkin_unconfirmed", "error": "%s"}', error)
+        return t.reply(t.t("checkin.unconfirmed", score=score), ask=t.t("checkin.check_again"),
+                       pending={"q": RETRY, "score": score})
     log.warning('{"event": "checkin_not_saved", "error": "%s"}', error)
     return t.reply(t.t("checkin.not_saved", score=score), ask=t.t("checkin.retry"), pending={"q": RETRY, "score": score})
 

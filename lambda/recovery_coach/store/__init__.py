@@ -12,7 +12,16 @@ from recovery_coach.records import Link, Profile, ReportAccess, UserRecord
 
 
 class StoreUnavailable(Exception):
-    """The store could not be reached in time. Whatever was being written was not written."""
+    """The store could not be reached in time. Whatever was being written was not written (a store
+    that can't tell, because a write's answer was lost, reads it back, or raises SaveUnconfirmed)."""
+
+    maybe_written = False  # a write was sent and its answer lost: it may have been stored
+
+
+class SaveUnconfirmed(StoreUnavailable):
+    """A write's answer was lost and reading it back failed too: it may or may not be stored."""
+
+    maybe_written = True
 
 
 class Store(Protocol):
@@ -21,7 +30,8 @@ class Store(Protocol):
 
     def save_checkin(self, user: str, day: date, score: int, at: datetime) -> Checkin:
         """Set the day's score. A score it replaces goes into the record's history; concurrent
-        saves of the same day leave one record with every other value in its history."""
+        saves of the same day leave one record with every other value in its history. Returns only
+        once the score is stored; StoreUnavailable only if it isn't; SaveUnconfirmed if it can't tell."""
 
     def set_medication(self, user: str, day: date, took: bool) -> bool:
         """Record whether pain medicine was taken on a day that has a check-in. False if none."""

@@ -29,7 +29,7 @@ from recovery_coach import budget
 from recovery_coach.clock import Clock, system_clock
 from recovery_coach.checkins import Checkin
 from recovery_coach.records import Link, Profile, ReportAccess, UserRecord
-from recovery_coach.store import StoreUnavailable
+from recovery_coach.store import SaveUnconfirmed, StoreUnavailable
 
 PROFILE = "PROFILE"
 CHECKIN = "CHECKIN#"
@@ -53,6 +53,8 @@ RETRYABLE_CODES = {
     "ServiceUnavailable",
 }
 RETRYABLE_ERRORS = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)
+# The request went out and its answer was lost: a write may have been applied.
+ANSWER_LOST = (ReadTimeoutError, ConnectionClosedError)
 CONFLICT_ATTEMPTS = 5
 
 
@@ -115,7 +117,7 @@ class DynamoStore:
         if table:
             kwargs["TableName"] = self.table
         error: Exception | None = None
-        reason = "deadline"
+        reason, sent = "deadline", False
         for attempt in range(1, self.attempts + 1):
             if self.clock() >= until:
                 break  # the operation's budget is spent (earlier requests of it were slow)
@@ -128,14 +130,16 @@ class DynamoStore:
                 status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
                 if code not in RETRYABLE_CODES and status < 500:
                     raise StoreUnavailable(code) from e
-                error, reason = e, code
+                error, reason, sent = e, code, sent or status >= 500  # a 500 may have been applied
             except RETRYABLE_ERRORS as e:
-                error, reason = e, type(e).__name__
+                error, reason, sent = e, type(e).__name__, sent or isinstance(e, ANSWER_LOST)
             except BotoCoreError as e:
                 raise StoreUnavailable(type(e).__name__) from e
             if not self._backoff(attempt, until):
                 break
-        raise StoreUnavailable(reason) from error
+        failure = StoreUnavailable(reason)
+        failure.maybe_written = sent
+        raise failure from error
 
     def _expires(self, now: float | None = None) -> dict[str, str]:
         return {"N": str(int(now if now is not None else self.now().timestamp()) + self.retention_seconds)}
@@ -165,6 +169,24 @@ class DynamoStore:
         key = {"pk": _pk(user), "sk": _day_key(day)}
         stamp = {"S": at.isoformat()}
         until = self._until()
+        try:
+            return self._save_checkin(key, day, score, stamp, at, until)
+        except StoreUnavailable as e:
+            if not e.maybe_written:
+                raise
+            # A slow or lost answer to a write: read back before anyone is told anything. Only seeing our
+            # own write settles it; an absent item doesn't (the lost write may still land), nor does a
+            # spent budget (no read is made): both are SaveUnconfirmed, never "not saved".
+            try:
+                item = self._call("get_item", until, Key=key, ConsistentRead=True).get("Item")
+            except StoreUnavailable:
+                item = None
+            if item and item.get("score") == {"N": str(score)} and item.get("updated_at") == stamp:
+                return _checkin(item)
+            raise SaveUnconfirmed(str(e)) from e
+
+    def _save_checkin(self, key: dict[str, Any], day: date, score: int, stamp: dict[str, str], at: datetime,
+                      until: float) -> Checkin:
         for _ in range(CONFLICT_ATTEMPTS):
             try:
                 self._call(
