@@ -27,8 +27,10 @@ SIGNING_NAME = "echo-api.amazon.com"
 
 @functools.cache
 def key(name: str) -> rsa.RSAPrivateKey:
-    """One RSA 2048 key per name for the whole session ("root", "intermediate", "signing", ...)."""
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    """One RSA key per name for the whole session ("root", "intermediate", "signing", ...): 2048 bits,
+    or as many as a name ending in "-<bits>" says ("signing-1024")."""
+    bits = name.rpartition("-")[2]
+    return rsa.generate_private_key(public_exponent=65537, key_size=int(bits) if bits.isdigit() else 2048)
 
 
 def _name(common_name: str) -> x509.Name:
@@ -159,6 +161,7 @@ def make_pki(
     san: str = SIGNING_NAME,
     root_name: str = "Test Root CA",
     root_key: str = "root",
+    signing_key: str = "signing",
 ) -> PKI:
     """A root, an intermediate and a signing certificate, valid around ``now`` unless told.
 
@@ -173,8 +176,9 @@ def make_pki(
         valid_from if valid_from is not None else now - timedelta(days=30),
         valid_until if valid_until is not None else now + timedelta(days=60),
         san=san,
+        key_name=signing_key,
     )
-    return PKI(root=root, intermediate=inter, signing=signing, signing_key=key("signing"))
+    return PKI(root=root, intermediate=inter, signing=signing, signing_key=key(signing_key))
 
 
 def write_test_ca(folder: Path) -> PKI:

@@ -150,12 +150,13 @@ def test_the_token_never_reaches_the_log(services: Services, caplog: pytest.LogC
     token = seed(services)
     app, _ = app_for(services)
     with caplog.at_level(logging.INFO, logger="recovery_coach"):
-        for path in (f"/report/{token}", f"/report/{token}.csv", f"/report/{token}x", f"/report{token}"):
+        for path in (f"/report/{token}", f"/report/{token}.csv", f"/report/{token}x", f"/report{token}",
+                     f"/REPORT/{token}", f"/Report/{token}.csv", f"/x/{token}"):
             call(app, "GET", path)
         call(app, "POST", f"/report/{token}")
     lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "recovery_coach.webhook"]
-    assert [line["route"] for line in lines] == ["report"] * 5
-    assert [line["status"] for line in lines] == [200, 200, 404, 404, 405]
+    assert [line["route"] for line in lines] == ["report"] * 6 + ["other", "report"]
+    assert [line["status"] for line in lines] == [200, 200, 404, 404, 404, 404, 404, 405]
     assert not [r for r in caplog.records if token in r.getMessage()]
     assert token_hash(token) not in caplog.text
 

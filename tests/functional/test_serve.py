@@ -122,3 +122,11 @@ def test_fifty_stalled_connections_dont_stop_health_or_a_red_flag_answer() -> No
         assert result[name]["failed"] == 0 and result[name]["answered"] >= 10, result
     # The deadlines are real: stalled bodies got 408, trickled heads were cut off.
     assert result["stalled_bodies_answered_408"] > 0 and result["stalled_connections_dropped"] > 0, result
+
+
+def test_an_oversized_header_gets_431_not_a_5xx(tmp_path: Path, stop: list) -> None:
+    proc, port = start(tmp_path, SKILL_ID="amzn1.ask.skill.00000000-0000-0000-0000-000000000000")
+    stop.append(proc)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
+        assert s.recv(64).startswith(b"HTTP/1.1 431 ")

@@ -440,6 +440,14 @@ def test_report_function_has_a_function_url_and_kept_logs(template: dict[str, An
     assert template["Resources"][group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
 
 
+def test_the_report_function_has_its_own_reserved_concurrency(template: dict[str, Any]) -> None:
+    """A flood on the public report URL can't take the skill's concurrency (0 leaves it unreserved)."""
+    reserved = _fn(template, REPORT)["ReservedConcurrentExecutions"]
+    assert reserved == {"Fn::If": ["ReserveReportConcurrency", {"Ref": "ReportConcurrency"}, {"Ref": "AWS::NoValue"}]}
+    assert template["Parameters"]["ReportConcurrency"]["Default"] == 5
+    assert "ReservedConcurrentExecutions" not in _fn(template)  # the skill itself stays unreserved
+
+
 def test_the_skill_knows_the_report_url_and_it_is_an_output(template: dict[str, Any]) -> None:
     url = {"Fn::GetAtt": [REPORT_URL, "FunctionUrl"]}
     assert _fn(template)["Environment"]["Variables"]["REPORT_BASE_URL"] == url

@@ -165,6 +165,43 @@ def test_a_signing_cert_for_another_name_is_rejected() -> None:
     rejects(make_pki(NOW, san="echo-api.evil.com"), "cert_chain_invalid")
 
 
+def test_a_wildcard_that_covers_the_name_is_not_the_name() -> None:
+    rejects(make_pki(NOW, san="*.amazon.com"), "cert_san")
+
+
+def test_a_signing_key_under_2048_bits_is_rejected() -> None:
+    rejects(make_pki(NOW, signing_key="signing-1024"), "cert_key_too_small")
+    check(make_pki(NOW, signing_key="signing-3072"))
+
+
+def test_a_failed_fetch_is_not_repeated_for_a_minute(pki: PKI) -> None:
+    clock, calls = Clock(), []
+
+    def fetch(url: str, timeout: float) -> bytes:
+        calls.append(url)
+        raise TimeoutError("timed out")
+
+    v = verifier(pki, clock, fetch=fetch)
+    for _ in range(5):
+        rejects(pki, "cert_fetch_failed", v=v)
+    assert len(calls) == 1
+    clock.now += timedelta(seconds=61)
+    rejects(pki, "cert_fetch_failed", env=envelope(timestamp=clock.now.isoformat()), v=v)
+    assert len(calls) == 2
+
+
+def test_new_cert_urls_cost_at_most_ten_fetches_a_minute(pki: PKI) -> None:
+    v = verifier(pki)
+    urls = [f"https://s3.amazonaws.com/echo.api/cert-{n}.pem" for n in range(12)]
+    reasons = []
+    for url in urls:
+        with pytest.raises(VerificationError) as e:
+            check(pki, v=v, url=url)
+        reasons.append(str(e.value))
+    assert reasons == ["cert_fetch_failed"] * 10 + ["cert_fetch_limited"] * 2 and len(pki.fetched) == 10
+    rejects(pki, "cert_fetch_limited", v=v)  # Amazon's own URL too, until the minute has passed
+
+
 def test_a_chain_from_an_untrusted_ca_is_rejected(pki: PKI) -> None:
     evil = make_pki(NOW, root_name="Evil Root CA", root_key="untrusted-root")
     env = envelope()
@@ -212,6 +249,37 @@ def test_the_chain_is_fetched_once_and_cached_until_the_signing_cert_expires() -
 
 
 # --- the timestamp --------------------------------------------------------------------------
+
+
+def test_a_cached_chain_is_fetched_again_after_a_signature_mismatch_at_most_once_a_minute() -> None:
+    clock, old = Clock(), make_pki(NOW)
+    served = {CERT_URL: old.pem()}
+    fetched: list[str] = []
+
+    def fetch(url: str, timeout: float) -> bytes:
+        fetched.append(url)
+        return served[url]
+
+    v = Verifier(SKILL_ID, trust_roots=[old.root], fetch=fetch, now=clock)
+    check(old, v=v)
+    # Amazon puts a new signing certificate (a new key) at the same URL.
+    new = make_pki(NOW, signing_key="signing-rotated")
+    served[CERT_URL] = new.pem()
+    rejects(new, "signature_mismatch", v=v)  # the cached chain is less than a minute old: no fetch
+    assert fetched == [CERT_URL]
+    clock.now += timedelta(seconds=60)
+    check(new, env=envelope(timestamp=clock.now.isoformat()), v=v)
+    check(new, env=envelope(timestamp=clock.now.isoformat()), v=v)
+    assert fetched == [CERT_URL, CERT_URL]
+    rejects(old, "signature_mismatch", env=envelope(timestamp=clock.now.isoformat()), v=v)  # fetched just now
+    assert fetched == [CERT_URL, CERT_URL]
+
+
+def test_a_skill_event_from_the_future_is_rejected(pki: PKI) -> None:
+    kind = "AlexaSkillEvent.SkillDisabled"
+    check(pki, env=envelope(timestamp="2026-11-24T15:04:41Z", kind=kind, session_app=None))  # 150 s ahead
+    rejects(pki, "timestamp_out_of_range", env=envelope(timestamp="2026-11-24T15:04:42Z", kind=kind, session_app=None))
+    rejects(pki, "timestamp_out_of_range", env=envelope(timestamp="2026-11-24T15:30:00Z", kind=kind, session_app=None))
 
 
 def test_a_stale_timestamp_is_rejected(pki: PKI) -> None:
@@ -301,6 +369,9 @@ PEM = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
+        if self.path in ("/trickle-body", "/trickle-headers"):
+            self._trickle()
+            return
         if self.path == "/slow":
             time.sleep(1.5)
         if self.path == "/missing":
@@ -322,6 +393,21 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         try:
             self.wfile.write(body)
         except OSError:  # the client gave up first
+            pass
+
+    def _trickle(self) -> None:
+        """A byte every 0.1 s for up to 5 s: each read returns in time, the whole never does."""
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/x-pem-file\r\nContent-Length: 100000\r\n"
+        drip = head + b"X-Slow: " + b"a" * 60 if self.path == "/trickle-headers" else head + b"\r\n" + b"x" * 60
+        if self.path != "/trickle-headers":
+            self.wfile.write(head + b"\r\n")
+            drip = b"x" * 50
+        try:
+            for byte in drip:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.1)
+        except OSError:
             pass
 
     def log_message(self, *args: object) -> None:
@@ -350,6 +436,14 @@ def test_http_fetch_times_out_on_a_slow_server(local_server: str) -> None:
     with pytest.raises(OSError):  # TimeoutError is an OSError
         http_fetch(f"{local_server}/slow", 0.3)
     assert time.monotonic() - start < 1.2
+
+
+@pytest.mark.parametrize("path", ["/trickle-headers", "/trickle-body"])
+def test_http_fetch_gives_up_at_its_deadline_on_a_trickling_server(local_server: str, path: str) -> None:
+    start = time.monotonic()
+    with pytest.raises(OSError):
+        http_fetch(f"{local_server}{path}", 0.5)
+    assert time.monotonic() - start < 1.0  # before: each byte reset the timeout (12 s observed at 2 s)
 
 
 def test_http_fetch_raises_on_404(local_server: str) -> None:

@@ -83,14 +83,20 @@ class SkillApp:
         except Exception as e:  # noqa: BLE001 - a defect: still a 400 with no detail, never a 5xx, and logged by type
             status, body, ctype = 400, json.dumps({"error": "bad_request"}).encode(), "application/json"
             line["reason"] = f"unexpected:{type(e).__name__}"
-        line.update(status=status, route="alexa" if path == self.settings.alexa_route
-                    else "report" if path.startswith("/report") else path[:40],  # a report path holds a token
-                    latency_ms=round((time.perf_counter() - started) * 1000, 2))
+        line.update(status=status, route=self._route(path), latency_ms=round((time.perf_counter() - started) * 1000, 2))
         if line["request_id"] is None:
             line["request_id"] = str(uuid.uuid4())
         log.info(json.dumps(line))
         start_response(f"{status} {REASONS.get(status, '')}".strip(), [("Content-Type", ctype), ("Content-Length", str(len(body))), *more])
         return [body]
+
+    def _route(self, path: str) -> str:
+        """A fixed name: a path may hold a report token, in any case ("/REPORT/<token>"), or anything else."""
+        if path == self.settings.alexa_route:
+            return "alexa"
+        if path == "/health":
+            return "health"
+        return "report" if path.lower().startswith("/report") else "other"
 
     def _read(self, environ: Mapping[str, Any]) -> bytes:
         try:

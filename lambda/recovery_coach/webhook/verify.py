@@ -8,11 +8,16 @@ Alexa's rules for web-service endpoints
 * the PEM chain at that URL is valid now, chains to a trusted root, and the signing (first)
   certificate names ``echo-api.amazon.com`` in its subjectAltName;
 * ``Signature-256`` is an RSA PKCS#1 v1.5 SHA-256 signature of the raw body by that certificate;
-* the request timestamp is within 150 s of now (an hour for ``AlexaSkillEvent.*``);
+* the request timestamp is within 150 s of now (up to an hour old for ``AlexaSkillEvent.*``, but
+  never more than 150 s ahead);
 * and, our own rule, the application id is this skill's.
 
-Chain validation uses ``cryptography.x509.verification`` (the web-PKI server profile, so the
-name check is RFC 6125 SAN matching, EKU serverAuth, key sizes and CA constraints included).
+Chain validation uses ``cryptography.x509.verification`` (the web-PKI server profile: RFC 6125
+SAN matching, EKU serverAuth and CA constraints). That profile lets a ``*.amazon.com`` wildcard
+match and accepts RSA-1024, so two checks of our own follow: the signing certificate names
+``echo-api.amazon.com`` itself, and every RSA key in the chain has at least 2048 bits.
+Fetches are bounded: a hard deadline per fetch, a failed URL is not fetched again for a minute,
+and at most 10 fetches a minute in all (an attacker can name endless ``/echo.api/`` URLs).
 Every failure is a :class:`VerificationError` whose message is a short fixed reason, safe to
 log; nothing here logs.
 """
@@ -20,17 +25,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import http.client
 import math
 import posixpath
+import socket
 import ssl
 import threading
-import time
 import warnings
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -55,6 +59,10 @@ _MAX_URL = 2048
 _MAX_SIGNATURE_HEADER = 4096  # an RSA-4096 signature is 684 base64 characters
 _MAX_TIMESTAMP = 64
 _MAX_CACHE = 64  # distinct chain URLs; Amazon uses one or two at a time
+MIN_RSA_BITS = 2048
+FAILED_FETCH_HOLD = timedelta(minutes=1)  # a URL whose fetch failed isn't fetched again before this
+FETCHES_PER_MINUTE = 10  # outbound fetches of all URLs together
+REFRESH_AFTER = timedelta(minutes=1)  # a cached chain may be fetched again after a signature mismatch
 
 
 class VerificationError(Exception):
@@ -104,13 +112,6 @@ def check_cert_url(url: str) -> str:
 # --- fetching ---------------------------------------------------------------------------------
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """The URL was checked; a redirect would take the fetch somewhere that wasn't."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
 def _tls_context() -> ssl.SSLContext:
     try:
         import certifi
@@ -123,39 +124,51 @@ def _tls_context() -> ssl.SSLContext:
 def http_fetch(url: str, timeout: float, max_bytes: int = 64 * 1024) -> bytes:
     """GET ``url`` with the stdlib; raise on anything but a 200 of at most ``max_bytes`` bytes.
 
-    Every socket operation waits at most ``timeout`` seconds and the body is read against a
-    deadline of ``timeout`` from the start, so a server that trickles bytes cannot hold the
-    request for long (worst case about twice ``timeout``). Redirects are not followed.
+    ``timeout`` is a hard deadline for the whole fetch (connect, TLS, headers, body): a watchdog
+    shuts the socket when it passes, so a server that trickles bytes can't hold it longer.
+    Redirects are not followed.
     """
-    deadline = time.monotonic() + timeout
-    handlers: list[urllib.request.BaseHandler] = [_NoRedirect()]
-    if url.lower().startswith("https:"):
-        handlers.append(urllib.request.HTTPSHandler(context=_tls_context()))
-    opener = urllib.request.build_opener(*handlers)
-    request = urllib.request.Request(url, headers={"Accept": "*/*", "User-Agent": "recovery-coach"})
+    parts = urlsplit(url)
+    if parts.scheme.lower() == "https":
+        conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+            parts.hostname or "", parts.port, timeout=timeout, context=_tls_context())
+    else:
+        conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
+    expired = threading.Event()
+
+    def cut() -> None:
+        expired.set()
+        sock = conn.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    watchdog = threading.Timer(timeout, cut)
+    watchdog.daemon = True
+    watchdog.start()
     try:
-        with opener.open(request, timeout=timeout) as resp:
-            if resp.status != 200:
-                raise OSError(f"HTTP {resp.status}")
-            length = resp.headers.get("Content-Length")
-            if length is not None and length.strip().isdigit() and int(length) > max_bytes:
-                raise OSError("response too large")
-            chunks: list[bytes] = []
-            size = 0
-            while True:
-                if time.monotonic() > deadline:
-                    raise TimeoutError("fetch deadline passed")
-                chunk = resp.read(min(16 * 1024, max_bytes + 1 - size))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > max_bytes:
-                    raise OSError("response too large")
-            return b"".join(chunks)
-    except urllib.error.HTTPError as e:  # 3xx (not followed), 4xx, 5xx
-        e.close()
-        raise OSError(f"HTTP {e.code}") from None
+        conn.request("GET", parts.path or "/", headers={"Accept": "*/*", "User-Agent": "recovery-coach"})
+        resp = conn.getresponse()
+        if resp.status != 200:  # 3xx (not followed), 4xx, 5xx
+            raise OSError(f"HTTP {resp.status}")
+        length = resp.headers.get("Content-Length")
+        if length is not None and length.strip().isdigit() and int(length) > max_bytes:
+            raise OSError("response too large")
+        body = resp.read(max_bytes + 1)
+        if len(body) > max_bytes:
+            raise OSError("response too large")
+        if expired.is_set():
+            raise TimeoutError("fetch deadline passed")
+        return body
+    except (OSError, http.client.HTTPException) as e:
+        if expired.is_set():
+            raise TimeoutError("fetch deadline passed") from None
+        raise e if isinstance(e, OSError) else OSError(type(e).__name__) from None
+    finally:
+        watchdog.cancel()
+        conn.close()
 
 
 # --- trust roots ------------------------------------------------------------------------------
@@ -239,6 +252,7 @@ class _Chain:
     leaf: x509.Certificate
     intermediates: list[x509.Certificate]
     expires: datetime
+    fetched: datetime
 
 
 @dataclass
@@ -259,6 +273,8 @@ class Verifier:
     _store: xv.Store = field(init=False, repr=False, compare=False)
     _cache: dict[str, _Chain] = field(init=False, repr=False, compare=False, default_factory=dict)
     _lock: threading.Lock = field(init=False, repr=False, compare=False, default_factory=threading.Lock)
+    _failed: dict[str, datetime] = field(init=False, repr=False, compare=False, default_factory=dict)
+    _fetches: list[datetime] = field(init=False, repr=False, compare=False, default_factory=list)
 
     def __post_init__(self) -> None:
         if not isinstance(self.skill_id, str) or not self.skill_id:
@@ -289,7 +305,15 @@ class Verifier:
         self._check_application(envelope)
         leaf, intermediates = self._chain(url, now)
         self._check_chain(leaf, intermediates, now)
-        self._check_signature(leaf, signature, bytes(body))
+        try:
+            self._check_signature(leaf, signature, bytes(body))
+        except VerificationError as e:
+            # Amazon may have replaced the certificate at the same URL: fetch it once more (not
+            # more than once a minute per URL, so bad signatures can't make us fetch at will).
+            if e.reason != "signature_mismatch" or not self._stale(url, now):
+                raise
+            leaf, intermediates = self._chain(url, now, refresh=True)
+            self._check_signature(leaf, signature, bytes(body))
 
     @staticmethod
     def _decode_signature(value: str) -> bytes:
@@ -314,8 +338,9 @@ class Verifier:
         if "timestamp" not in request:
             raise VerificationError("timestamp_missing")
         stamp = _timestamp(request["timestamp"])
-        skew = self.event_skew if kind.startswith("AlexaSkillEvent.") else self.max_skew
-        if abs((now - stamp).total_seconds()) > skew:
+        age = (now - stamp).total_seconds()
+        oldest = self.event_skew if kind.startswith("AlexaSkillEvent.") else self.max_skew
+        if age > oldest or -age > self.max_skew:  # events may be late, never from the future
             raise VerificationError("timestamp_out_of_range")
 
     def _check_application(self, envelope: Mapping[str, Any]) -> None:
@@ -328,15 +353,44 @@ class Verifier:
             if _get(session, "application", "applicationId") != self.skill_id:
                 raise VerificationError("application_id")
 
-    def _chain(self, url: str, now: datetime) -> tuple[x509.Certificate, list[x509.Certificate]]:
+    def _stale(self, url: str, now: datetime) -> bool:
+        with self._lock:
+            cached = self._cache.get(url)
+        return cached is not None and now - cached.fetched >= REFRESH_AFTER
+
+    def _chain(self, url: str, now: datetime, refresh: bool = False) -> tuple[x509.Certificate, list[x509.Certificate]]:
         with self._lock:
             for key in [k for k, c in self._cache.items() if c.expires <= now]:
                 del self._cache[key]
-            cached = self._cache.get(url)
+            cached = None if refresh else self._cache.get(url)
+            if cached is None:
+                failed = self._failed.get(url)
+                if failed is not None and now - failed < FAILED_FETCH_HOLD:
+                    raise VerificationError("cert_fetch_failed")  # tried a moment ago: not again yet
+                self._fetches = [t for t in self._fetches if now - t < timedelta(minutes=1)]
+                if len(self._fetches) >= FETCHES_PER_MINUTE:
+                    raise VerificationError("cert_fetch_limited")
+                self._fetches.append(now)
         if cached is not None:
             return cached.leaf, cached.intermediates
         # Fetched outside the lock: two threads may both fetch a new URL once, which is harmless,
         # while a slow S3 must not hold up requests whose chain is already cached.
+        try:
+            leaf, intermediates = self._fetch_chain(url, now)
+        except VerificationError:
+            with self._lock:
+                if len(self._failed) >= _MAX_CACHE:
+                    self._failed.pop(next(iter(self._failed)))
+                self._failed[url] = now
+            raise
+        with self._lock:
+            self._failed.pop(url, None)
+            if len(self._cache) >= _MAX_CACHE and url not in self._cache:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[url] = _Chain(leaf, intermediates, leaf.not_valid_after_utc, now)
+        return leaf, intermediates
+
+    def _fetch_chain(self, url: str, now: datetime) -> tuple[x509.Certificate, list[x509.Certificate]]:
         try:
             pem = self.fetch(url, self.fetch_timeout)
         except Exception:  # noqa: BLE001 - timeout, refused, non-200, too large, TLS: all the same to Alexa
@@ -350,11 +404,6 @@ class Verifier:
         leaf, intermediates = certs[0], certs[1:]
         # Only a chain that verifies is kept, so a bad fetch is never served from the cache.
         self._check_chain(leaf, intermediates, now)
-        expires = leaf.not_valid_after_utc
-        with self._lock:
-            if len(self._cache) >= _MAX_CACHE:
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[url] = _Chain(leaf, intermediates, expires)
         return leaf, intermediates
 
     def _check_chain(self, leaf: x509.Certificate, intermediates: list[x509.Certificate], now: datetime) -> None:
@@ -366,6 +415,17 @@ class Verifier:
             raise VerificationError("cert_chain_invalid") from None
         except (ValueError, TypeError):
             raise VerificationError("cert_chain_invalid") from None
+        try:
+            names = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
+                x509.DNSName)
+        except x509.ExtensionNotFound:
+            names = []
+        if SIGNING_NAME not in (n.lower() for n in names):  # the name itself, not a wildcard that covers it
+            raise VerificationError("cert_san")
+        for cert in (leaf, *intermediates):
+            key = cert.public_key()
+            if isinstance(key, rsa.RSAPublicKey) and key.key_size < MIN_RSA_BITS:
+                raise VerificationError("cert_key_too_small")
 
     @staticmethod
     def _check_signature(leaf: x509.Certificate, signature: bytes, body: bytes) -> None:
