@@ -47,6 +47,13 @@ def wait_healthy(url: str, seconds: float) -> None:
     raise RuntimeError(f"server not healthy at {url}")
 
 
+def _ms(value: str) -> float | None:
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
 def stats(csv_path: Path) -> dict[str, Any]:
     rows = {r["Name"]: r for r in csv.DictReader(csv_path.open())}
     out: dict[str, Any] = {}
@@ -55,8 +62,8 @@ def stats(csv_path: Path) -> dict[str, Any]:
             "requests": int(r["Request Count"]),
             "failures": int(r["Failure Count"]),
             "rps": round(float(r["Requests/s"]), 1),
-            "p50_ms": float(r["50%"]),
-            "p99_ms": float(r["99%"]),
+            "p50_ms": _ms(r["50%"]),  # "N/A" when nothing of that name finished in time
+            "p99_ms": _ms(r["99%"]),
         }
     return out
 
@@ -134,7 +141,7 @@ def main() -> int:
     print(f"{args.users} users, {args.seconds}s, {args.workers} gevent workers, verification on")
     for name, s in result["stats"].items():
         print(f"  {name:10} {s['requests']:7d} requests  {s['failures']:4d} failures  {s['rps']:7.1f} req/s  "
-              f"p50 {s['p50_ms']:6.0f} ms  p99 {s['p99_ms']:6.0f} ms")
+              f"p50 {s['p50_ms'] or 0:6.0f} ms  p99 {s['p99_ms'] or 0:6.0f} ms")
     print(f"  check-ins confirmed {result['checkins_confirmed']}, missing from the table {result['checkins_missing']}")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")

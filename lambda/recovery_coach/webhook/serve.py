@@ -55,7 +55,11 @@ class Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        return self.factory()
+        from recovery_coach.skill import default_skill
+
+        app = self.factory()
+        default_skill()  # built in the worker before it accepts a request, not during Alexa's first one
+        return app
 
 
 def serve(settings: Settings, host: str, port: int, workers: int, connections: int,
