@@ -58,7 +58,7 @@ class FaultyProxy:
         fault = self.faults.get(headers.get("x-amz-target", "").rpartition(".")[2])
         if fault == "drop":  # never reaches DynamoDB
             return False
-        upstream = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port, timeout=10)
+        upstream = http.client.HTTPConnection(self.upstream.hostname or "127.0.0.1", self.upstream.port, timeout=10)
         upstream.request("POST", "/", body, {k: v for k, v in headers.items() if k != "connection"})
         answer = upstream.getresponse()
         data = answer.read()

@@ -51,7 +51,7 @@ def test_a_whole_conversation_at_debug_logs_nothing_about_the_user(debug_service
         mom.say("how has my pain been this week")
         mom.say("share my check-ins with my caregiver")
         said = mom.say(f"call me {LABEL}").speech
-        code = re.search(r"code is ([\d, ]+)\.", said).group(1).replace(", ", "")  # type: ignore[union-attr]
+        code = re.search(r"code is ([\d, ]+)\.", said).group(1).replace(", ", "")
         assert "linked" in daughter.say(f"link to my patient with code {' '.join(code)}")
         assert "latest score is 8" in daughter.say("how is my patient doing")
         token = daughter.say("send me the report link").card["content"].split()[0].rsplit("/", 1)[1]

@@ -41,13 +41,13 @@ class DeadlineBody:
             return getattr(self._body, name)(*args)
 
     def read(self, size: int | None = None) -> bytes:
-        return self._call("read", size)  # type: ignore[no-any-return]
+        return self._call("read", size)
 
     def readline(self, size: int | None = None) -> bytes:
-        return self._call("readline", size)  # type: ignore[no-any-return]
+        return self._call("readline", size)
 
     def readlines(self, size: int | None = None) -> list[bytes]:
-        return self._call("readlines", size)  # type: ignore[no-any-return]
+        return self._call("readlines", size)
 
     def __iter__(self) -> DeadlineBody:
         return self
@@ -59,7 +59,7 @@ class DeadlineBody:
         return line
 
 
-class SlowClientWorker(GeventWorker):  # type: ignore[misc]
+class SlowClientWorker(GeventWorker):
     header_timeout = 5.0
     body_timeout = 5.0
 
