@@ -347,15 +347,17 @@ class Resolver:
         said = normalize(text)
         if not said or self._bare.match(said):
             return Resolution("launch")
+        return self._resolve(self._clean(said), today)[0]
+
+    def _clean(self, said: str) -> str:
+        """The words that carry meaning: no "ask spine recovery to", no "um", no leading "so"."""
         said = self._prefix.sub("", said).strip() or said
         said = " ".join(w for w in said.split() if w not in FILLERS) or said
-        said = LEADING.sub("", said) or said
-        return self._resolve(said, today)[0]
+        return LEADING.sub("", said) or said
 
     def explain(self, text: str, today: date | None = None) -> dict[str, Any]:
         """How `text` was understood: the stage that decided, the intent, and the model's runner-up."""
-        said = self._prefix.sub("", normalize(text)).strip()
-        said = LEADING.sub("", " ".join(w for w in said.split() if w not in FILLERS)) or said
+        said = self._clean(normalize(text))
         heard, guess = self._resolve(said, today)
         out: dict[str, Any] = {"heard": said, "intent": heard.intent,
                                "slots": {n: v.get("value") for n, v in heard.slots.items() if v.get("value")}}
@@ -381,7 +383,7 @@ class Resolver:
         if heard is not None:
             return heard
         slots, found = {}, True
-        for name, type_name in self.slot_types.get(intent, {}).items():
+        for name, type_name in self._slot_types.get(intent, {}).items():
             value = self._find(type_name, said, today)
             found = found and value is not None
             slots[name] = (self._slot(name, type_name, value, today) if value
@@ -404,10 +406,6 @@ class Resolver:
             if type_name != "AMAZON.NUMBER" and self._plausible(type_name, piece, today):
                 return piece
         return None
-
-    @property
-    def slot_types(self) -> dict[str, dict[str, str]]:
-        return self._slot_types
 
 
 # Words that only start a turn in speech ("so, when's it okay to ..."; "well, my pain's a four").
