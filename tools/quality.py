@@ -171,11 +171,12 @@ def judged(item: Item, judge: Judge, speech: str, intent: str | None, store: Sql
 
 
 def table(results: dict[str, dict[str, Tally]]) -> str:
-    lines = ["| kind | target | " + " | ".join(LOCALES) + " |", "|---|---|" + "---|" * len(LOCALES)]
+    locales = [loc for loc in LOCALES if loc in results]
+    lines = ["| kind | target | " + " | ".join(locales) + " |", "|---|---|" + "---|" * len(locales)]
     for kind in KINDS:
         target = TARGETS.get(kind)
         cells = []
-        for locale in LOCALES:
+        for locale in locales:
             t = results[locale].get(kind)
             cells.append(f"{t.pct:.1f}% ({t.right}/{t.total})" if t and t.total else "–")
         lines.append(f"| {kind} | {f'≥ {target:g}%' if target else '–'} | " + " | ".join(cells) + " |")
@@ -186,22 +187,24 @@ def main(argv: list[str] | None = None) -> int:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--part", default="dev", help="corpus part to score (default: dev)")
     args.add_argument("--markdown", type=Path, help="also write the table to this file")
-    args.add_argument("--misses", action="store_true", help="list every miss")
+    args.add_argument("--misses", action="store_true", help="list every miss (en-US)")
+    args.add_argument("--kind", action="append", choices=KINDS, help="score only this kind (repeatable)")
+    args.add_argument("--locale", action="append", choices=LOCALES, help="score only this locale (repeatable)")
     opts = args.parse_args(argv)
-    items = load_part(opts.part)
+    items = tuple(i for i in load_part(opts.part) if not opts.kind or i.kind in opts.kind)
     results: dict[str, dict[str, Tally]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         store = SqliteStore(Path(tmp) / "quality.sqlite3")
         skill.install(Services(settings=Settings(sqlite_path=Path(tmp) / "quality.sqlite3"), store=store,
                                clock=lambda: NOW))
-        for locale in LOCALES:
+        for locale in opts.locale or LOCALES:
             results[locale] = run(locale, items, store)
     text = table(results)
     print(f"corpus/{'en'}/{opts.part}: {len(items)} utterances, scored end to end in each locale\n")
     print(text)
     if opts.misses:
         for kind in KINDS:
-            for said, got in results["en-US"].get(kind, Tally()).misses:
+            for said, got in results[next(iter(results))].get(kind, Tally()).misses:
                 print(f"{kind}\t{said}\t→ {got}")
     if opts.markdown:
         opts.markdown.write_text(text + "\n", encoding="utf-8")

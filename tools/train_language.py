@@ -11,6 +11,7 @@
   the CLI and tests): which intent an utterance is, when no closed sample matches it exactly.
 
 Both are multinomial logistic regressions over language.features (stems and stem bigrams). The
+features include the concepts of content/<lang>/concepts.json. The
 regularisation C and the confidence threshold are chosen by 5-fold cross-validation on train,
 maximising the mean of per-kind accuracies; nothing looks at dev. scikit-learn is a dev dependency:
 the skill only applies the exported weights.
@@ -29,7 +30,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-from recovery_coach.language import features
+from recovery_coach.language import Concepts, features
 from tools.quality import GOALS, load_part
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +45,13 @@ SEED = 0
 KIND_INTENT = {"answerable": "AskQuestionIntent", "uncovered": "AskQuestionIntent",
                "red_flag": "ReportSymptomIntent", "harmless": "ReportSymptomIntent",
                "checkin": "CheckInIntent", "out_of_range": "CheckInIntent", "other": "AMAZON.FallbackIntent"}
+
+
+def concepts(language: str = "en") -> dict[str, list[str]]:
+    """The concept table (content/<lang>/concepts.json): copied into each model, so a model always
+    reads utterances with the table it was fitted with."""
+    data = json.loads((CONTENT / language / "concepts.json").read_text(encoding="utf-8"))
+    return {str(k): [str(p) for p in v] for k, v in data["concepts"].items()}
 
 
 def question_set_examples() -> list[tuple[str, str]]:
@@ -66,7 +74,9 @@ def cue_examples(language: str = "en") -> list[tuple[str, str]]:
 def fit(texts: list[str], labels: list[str], scored: Iterable[int], accept: list[set[str]],
         groups: list[str], fallback: str) -> dict[str, Any]:
     """Choose C and the threshold by cross-validation over the `scored` rows, then fit on all rows."""
-    vec = CountVectorizer(analyzer=features, binary=True)
+    table = concepts()
+    known = Concepts(table)
+    vec = CountVectorizer(analyzer=lambda text: features(text, known), binary=True)
     x = vec.fit_transform(texts)
     y = np.array(labels)
     scored = list(scored)
@@ -104,6 +114,7 @@ def fit(texts: list[str], labels: list[str], scored: Iterable[int], accept: list
         "threshold": tau,
         "cross_validated": round(best[0], 4),
         "C": c,
+        "concepts": table,
         "weights": weights,
     }
 

@@ -36,10 +36,38 @@ def words(text: str) -> list[str]:
     return [w for w in flat.split() if w not in FILLERS]
 
 
-def features(text: str) -> list[str]:
-    """Stems and stem bigrams: what the models weigh."""
+class Concepts:
+    """Everyday phrases for the article's concepts (content/<lang>/concepts.json): each phrase found
+    in an utterance adds "@concept" to its features, so "behind the wheel" and "the motorway" both
+    count as driving, however rarely the corpus says them. Matched on stems, words in order."""
+
+    def __init__(self, table: dict[str, list[str]]) -> None:
+        self.table = table
+        self._starts: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for name, phrases in table.items():
+            for phrase in phrases:
+                stems = tuple(stem(w) for w in words(phrase))
+                if stems:
+                    self._starts.setdefault(stems[0], []).append((stems, "@" + name))
+        for entries in self._starts.values():
+            entries.sort(key=lambda e: -len(e[0]))
+
+    def found(self, stems: list[str]) -> list[str]:
+        out: list[str] = []
+        for i, s in enumerate(stems):
+            for phrase, name in self._starts.get(s, ()):
+                if tuple(stems[i:i + len(phrase)]) == phrase and name not in out:
+                    out.append(name)
+        return out
+
+
+NO_CONCEPTS = Concepts({})
+
+
+def features(text: str, concepts: Concepts = NO_CONCEPTS) -> list[str]:
+    """Stems, stem bigrams and the concepts they name: what the models weigh."""
     stems = [stem(w) for w in words(text)]
-    return stems + [f"{a}_{b}" for a, b in zip(stems, stems[1:], strict=False)]
+    return stems + [f"{a}_{b}" for a, b in zip(stems, stems[1:], strict=False)] + concepts.found(stems)
 
 
 @dataclass(frozen=True)
@@ -54,21 +82,24 @@ class LinearModel:
     """A multinomial logistic regression's weights: per feature, the classes it moves and by how much."""
 
     def __init__(self, classes: list[str], bias: list[float], weights: dict[str, list[list[float]]],
-                 threshold: float) -> None:
+                 threshold: float, concepts: dict[str, list[str]] | None = None) -> None:
         self.classes = classes
+        self.concepts = Concepts(concepts or {})  # the table it was fitted with, carried in the model
         self.bias = bias
-        self.weights = {f: [(int(i), w) for i, w in pairs] for f, pairs in weights.items()}
+        # As read from the file: [class index, weight] pairs, used as they are (no copy at start).
+        self.weights = weights
         self.threshold = threshold  # below this confidence the best guess is not trusted
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LinearModel:
-        return cls(data["classes"], data["bias"], data["weights"], float(data.get("threshold", 0.0)))
+        return cls(data["classes"], data["bias"], data["weights"], float(data.get("threshold", 0.0)),
+                   data.get("concepts"))
 
     def guess(self, text: str) -> Guess:
         scores = list(self.bias)
-        for feature in set(features(text)):
+        for feature in set(features(text, self.concepts)):
             for i, w in self.weights.get(feature, ()):
-                scores[i] += w
+                scores[int(i)] += w
         top = max(scores)
         exps = [math.exp(s - top) for s in scores]
         total = sum(exps)

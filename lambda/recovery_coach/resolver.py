@@ -33,7 +33,7 @@ NUMBER_WORDS = {
     "zero": 0, "oh": 0, "none": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
     "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+    "nought": 0, "naught": 0, "nil": 0, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
 }
 
 MONTHS = {m: i + 1 for i, m in enumerate(
@@ -46,46 +46,62 @@ ORDINALS = {w: i + 1 for i, w in enumerate(
 ORDINALS.update({f"twenty {w}": 20 + n for w, n in list(ORDINALS.items()) if n < 10})
 ORDINALS.update({"thirtieth": 30, "thirty first": 31})
 
+_NUMBER_IS = re.compile(r"\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|\d+)'s\b")
+
 INVOCATION_PREFIX = re.compile(r"^(?:alexa\s+)?(?:ask|tell|open|launch|start|use)\s+{name}\b\s*(?:to\s+)?")
 
 
+@functools.lru_cache(maxsize=8192)  # each sample's words are normalized once per phrase piece
 def normalize(text: str) -> str:
     text = text.lower().replace("’", "'")
+    text = re.sub(r"\b(\d+)\s*/\s*10\b", r"\1 out of 10", text)  # typed "6/10" is said "six out of ten"
     text = re.sub(r"[^\w\s'.-]", " ", text)
+    text = _NUMBER_IS.sub(r"\1 is", text)  # "one's about right": the number, then "is"
     text = re.sub(r"(?<=[^\s\d])-|-(?!\d)|(?<!\d)\.|\.(?!\d)", " ", text)  # a typed "-2" stays minus two
     return re.sub(r"\s+", " ", text).strip()
 
 
 NUMBER_GLUE = {"and", "a", "half", "quarter", "point", "dot", "minus", "negative"}
+SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+FRACTIONS = {"half", "halves", "quarter", "quarters", "point", "dot"}
+_DIGITS = re.compile(r"-?\d+(\.\d+)?")
 
 
 def looks_numeric(words: str) -> bool:
-    """Whether the words are all number talk ("seven and a half", "minus two", "7.5")."""
-    tokens = words.replace("-", " ").split() if not re.fullmatch(r"-?\d+(\.\d+)?", words.strip()) else [words]
-    return bool(tokens) and all(
-        t in NUMBER_WORDS or t in NUMBER_GLUE or re.fullmatch(r"-?\d+(\.\d+)?", t) for t in tokens
+    """Whether the words are all number talk ("seven and a half", "minus two", "a hundred", "7.5")."""
+    tokens = words.replace("-", " ").split() if not _DIGITS.fullmatch(words.strip()) else [words]
+    return bool(tokens) and any(t not in NUMBER_GLUE for t in tokens) and all(
+        t in NUMBER_WORDS or t in NUMBER_GLUE or t in SCALES or _DIGITS.fullmatch(t) for t in tokens
     )
 
 
 def spoken_number(words: str) -> str:
-    """How Alexa fills AMAZON.NUMBER: digits for a number it heard, else '?'."""
+    """How Alexa fills AMAZON.NUMBER: digits for a whole number it heard ("a hundred" is 100,
+    "minus five" is -5), else '?' (a fraction, or words that aren't a number)."""
     words = words.strip()
-    if re.fullmatch(r"-?\d+(\.\d+)?", words):
+    if _DIGITS.fullmatch(words):
         return words
-    tokens = words.replace("-", " ").split()
+    tokens = [t for t in words.replace("-", " ").split() if t not in ("a", "and")]
+    if any(t in FRACTIONS for t in tokens):
+        return "?"
     single = [str(NUMBER_WORDS[t]) if NUMBER_WORDS.get(t, 99) < 10 else t for t in tokens]
     if len(tokens) > 1 and all(len(t) == 1 and t.isdigit() for t in single):
         return "".join(single)  # digit by digit: "four eight two" is 482, as Alexa hears it
-    sign, total, seen = "", 0, False
-    for word in words.replace("-", " ").split():
+    sign, total, current, seen = "", 0, 0, False
+    for word in tokens:
         if word in ("minus", "negative") and not seen:
             sign = "-"
-            continue
-        if word not in NUMBER_WORDS:
+        elif word in NUMBER_WORDS or word.isdigit():
+            current += NUMBER_WORDS[word] if word in NUMBER_WORDS else int(word)
+            seen = True
+        elif word in SCALES:
+            current = max(current, 1) * SCALES[word]  # "a hundred", "nine hundred"
+            if SCALES[word] >= 1000:
+                total, current = total + current, 0
+            seen = True
+        else:
             return "?"
-        total += NUMBER_WORDS[word]
-        seen = True
-    return f"{sign}{total}" if seen else "?"
+    return f"{sign}{total + current}" if seen else "?"
 
 
 def _day_number(words: str) -> int | None:
@@ -230,13 +246,32 @@ class Resolution:
     slots: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
 class _Sample:
-    intent: str
-    pattern: re.Pattern[str]
-    slot_types: dict[str, str]
-    rank: tuple[int, int]
-    loose: re.Pattern[str]  # the same words anywhere in a longer utterance
+    """One sample utterance. Most have no slot and are matched as text; a sample with slots compiles
+    its pattern on first use, so a process that answers one utterance compiles a few, not thousands."""
+
+    __slots__ = ("intent", "slot_types", "rank", "literal", "words", "_body", "_pattern", "_loose")
+
+    def __init__(self, intent: str, body: str, slot_types: dict[str, str], rank: tuple[int, int],
+                 literal: str | None, words: frozenset[str]) -> None:
+        self.intent, self.slot_types, self.rank, self.literal = intent, slot_types, rank, literal
+        self.words = words  # the sample's own words: all must be in an utterance that matches it
+        self._body = body
+        self._pattern: re.Pattern[str] | None = None
+        self._loose: re.Pattern[str] | None = None
+
+    def captures(self, said: str, said_words: frozenset[str], loose: bool = False) -> dict[str, str] | None:
+        """The slots' words if `said` is this sample (or ends with it, if `loose`), else None."""
+        if self.literal is not None:
+            hit = said == self.literal or (loose and said.endswith(" " + self.literal))
+            return {} if hit else None
+        if not self.words <= said_words:
+            return None
+        if self._pattern is None or self._loose is None:
+            self._pattern = re.compile("^" + self._body + "$")
+            self._loose = re.compile(r"(?:^|\s)" + self._body + "$")
+        m = (self._loose if loose else self._pattern).search(said)
+        return None if m is None else {n: v for n, v in m.groupdict().items() if v}
 
 
 class Resolver:
@@ -280,7 +315,9 @@ class Resolver:
         # Prefer exact phrasings over free-form carriers, then the most specific wording.
         rank = (0 if open_ended else 1, literal_words)
         body = r"\s+".join(pieces)
-        return _Sample(intent, re.compile("^" + body + "$"), slot_types, rank, re.compile(r"(?:^|\s)" + body + "$"))
+        literal = None if any(t.startswith("{") for t in phrase.split()) else " ".join(normalize(phrase).split())
+        own = frozenset(w for t in phrase.split() if not t.startswith("{") for w in normalize(t).split())
+        return _Sample(intent, body, slot_types, rank, literal, own)
 
     def _slot(self, name: str, type_name: str, said: str, today: date | None) -> dict[str, Any]:
         from recovery_coach.envelope import slot_json
@@ -318,11 +355,11 @@ class Resolver:
                strict: bool = False) -> Resolution | None:
         """The first sample (most specific first) that matches `said` (anywhere in it, if `loose`)."""
         fallback: Resolution | None = None
+        said_words = frozenset(said.split())
         for sample in samples:
-            m = (sample.loose if loose else sample.pattern).search(said)
-            if not m:
+            captured = sample.captures(said, said_words, loose)
+            if captured is None:
                 continue
-            captured = {n: v for n, v in m.groupdict().items() if v}
             slots = {
                 n: self._slot(n, t, captured[n], today) if n in captured else {"name": n, "confirmationStatus": "NONE"}
                 for n, t in sample.slot_types.items()
@@ -401,7 +438,9 @@ class Resolver:
                        key=lambda span: span[0] - span[1])  # longest first
         for i, j in spans:
             piece = " ".join(words[i:j])
-            if type_name == "AMAZON.NUMBER" and words[i] not in NUMBER_GLUE and looks_numeric(piece):
+            starts = words[i] not in NUMBER_GLUE or words[i] in ("minus", "negative") or (
+                words[i] == "a" and j > i + 1 and words[i + 1] in SCALES)  # "minus five", "a hundred"
+            if type_name == "AMAZON.NUMBER" and starts and looks_numeric(piece):
                 return piece
             if type_name != "AMAZON.NUMBER" and self._plausible(type_name, piece, today):
                 return piece

@@ -52,10 +52,19 @@ def test_log_my_pain_saves_and_asks_one_optional_question(any_services: Services
     assert (checkin.day, checkin.score, checkin.took_meds) == (TODAY, 6, False)
 
 
-@pytest.mark.parametrize("words", ["my pain is a four today", "log my pain as 4", "I'm at a four"])
+@pytest.mark.parametrize("words", ["my pain is a four today", "log my pain as 4", "I'm at a four",
+                                   "um a four I reckon", "four's about it today", "he's 4/10 this morning",
+                                   "uh four, bit achy"])
 def test_ways_of_saying_a_score(services: Services, words: str) -> None:
     alexa = Alexa()
     assert "your pain is 4 today" in alexa.say(words)
+    (checkin,) = stored(services, alexa).checkins
+    assert checkin.score == 4
+
+
+def test_nought_is_zero(services: Services) -> None:
+    alexa = Alexa()
+    assert "your pain is 0 today" in alexa.say("she's at nought today")
 
 
 def test_check_in_asks_for_the_score(services: Services) -> None:
@@ -274,7 +283,8 @@ def test_disabling_the_skill_deletes_data_only_if_asked(any_services: Services, 
 # --- bad input -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("words", ["log my pain as eleven", "log my pain as minus two", "log my pain as banana",
-                                   "my pain is seven and a half"])
+                                   "my pain is seven and a half", "it's a hundred out of ten", "mark her down as minus four",
+                                   "put two hundred", "honestly about a million today"])
 def test_bad_scores_get_the_range_and_store_nothing(services: Services, words: str) -> None:
     alexa = Alexa()
     reply = alexa.say(words)

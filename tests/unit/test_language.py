@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from recovery_coach.content import load_content
-from recovery_coach.language import LinearModel, features, words
+from recovery_coach.language import Concepts, LinearModel, features, words
 from recovery_coach.resolver import load_resolver
 
 CONTENT = Path(__file__).resolve().parents[2] / "lambda" / "recovery_coach" / "content" / "en"
@@ -24,6 +24,28 @@ def test_a_linear_model_adds_weights_and_names_its_runner_up() -> None:
     guess = model.guess("driving")
     assert guess.label == "a" and guess.runner_up == "b" and guess.confidence > 0.5
     assert model.guess("nothing known").label == "b"
+
+
+def test_concepts_add_the_idea_a_phrase_names_however_it_is_inflected() -> None:
+    concepts = Concepts({"driving": ["behind the wheel", "drive"], "lifting": ["pick up"]})
+    assert "@driving" in features("when can I get behind the wheels again", concepts)
+    assert "@lifting" in features("is picking up the baby okay", concepts)
+    assert not {"@driving", "@lifting"} & set(features("the wheel came off the pram", concepts))
+    assert features("drove and drives", concepts).count("@driving") == 1  # a concept counts once
+
+
+def test_a_model_reads_with_the_concepts_it_was_fitted_with() -> None:
+    model = LinearModel(["lift", "other"], [0.0, 0.5], {"@lifting": [[0, 2.0]]}, threshold=0.0,
+                        concepts={"lifting": ["groceries"]})
+    assert model.guess("can she take the groceries in").label == "lift"
+    assert model.guess("can she take the bus in").label == "other"
+
+
+@pytest.mark.parametrize("name", ["topic_model.json", "intent_model.json"])
+def test_the_shipped_models_were_fitted_with_today_s_concepts(name: str) -> None:
+    # Editing content/en/concepts.json means fitting again (python -m tools.train_language).
+    table = json.loads((CONTENT / "concepts.json").read_text(encoding="utf-8"))["concepts"]
+    assert json.loads((CONTENT / name).read_text(encoding="utf-8"))["concepts"] == table
 
 
 @pytest.mark.parametrize("name", ["topic_model.json", "intent_model.json"])
