@@ -35,6 +35,7 @@ NEEDED = {
     "ask_sdk_runtime": "yes: dispatch",
     "tzdata": "only if the runtime has no zoneinfo database",
     "dateutil": "yes: ask-sdk-model's timestamps",
+    "snowballstemmer": "yes: English stems for the language models (imported on the first question)",
     "charset_normalizer": "no: requests' dependency (SDK API client, unused)",
     "urllib3": "no: requests' dependency (SDK API client, unused)",
     "requests": "no: SDK API client, unused (we call Alexa APIs with urllib)",

@@ -16,18 +16,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import snowballstemmer
-
-_STEMMER = snowballstemmer.stemmer("english")
 _APOSTROPHES = re.compile(r"['\u2019\u2018`]")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # Sounds and words that carry no meaning in speech ("um so when's it okay ..."): dropped first.
 FILLERS = frozenset("um umm uh uhh er erm hmm mm ah oh alexa".split())
 
 
+@functools.cache
+def _stemmer() -> Any:
+    # Imported on the first question, not at cold start: the package imports all 30 of its languages.
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
 @functools.lru_cache(maxsize=16384)
 def stem(word: str) -> str:
-    return _STEMMER.stemWord(word)
+    return str(_stemmer().stemWord(word))
 
 
 def words(text: str) -> list[str]:
