@@ -4,6 +4,7 @@ import os
 from collections.abc import Iterator
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -40,7 +41,7 @@ TODAY = NOW.astimezone(ZONE).date()  # the device's "today" at NOW
 # under each chosen instant, with the process clock moved there too (time-machine).
 DATE_SENSITIVE = {
     "test_checkins", "test_review_fixes", "test_apl", "test_report_routes", "test_reminders", "test_sharing",
-    "test_checkin_outage", "test_dates", "test_webhook", "test_resolver_dates",
+    "test_checkin_outage", "test_dates", "test_webhook", "test_resolver_dates", "test_dialog",
 }
 
 
@@ -113,3 +114,30 @@ def any_services(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -
 @pytest.fixture
 def alexa(services: Services) -> Alexa:
     return Alexa()
+
+
+SPOKEN: list[str] = []  # every reply the skill spoke during the run (see the fixture below)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_reply_asks_two_questions() -> Iterator[None]:
+    """Records the speech of every response the skill gives in this process, whatever the entry
+    point; when the run ends, fails if any reply asked two questions."""
+    from ask_sdk_core.skill import CustomSkill
+
+    from recovery_coach.speech import to_plain
+
+    invoke = CustomSkill.invoke
+
+    def recording(self: CustomSkill, request_envelope: Any, context: Any) -> Any:
+        response = invoke(self, request_envelope, context)
+        speech = getattr(getattr(getattr(response, "response", None), "output_speech", None), "ssml", None)
+        if speech:
+            SPOKEN.append(to_plain(speech))
+        return response
+
+    CustomSkill.invoke = recording  # type: ignore[method-assign]
+    yield
+    CustomSkill.invoke = invoke  # type: ignore[method-assign]
+    doubled = sorted({s for s in SPOKEN if s.count("?") > 1})
+    assert not doubled, f"replies that ask two questions: {doubled[:5]}"

@@ -23,10 +23,12 @@ BUILTIN_PHRASES: dict[str, list[str]] = {
     "AMAZON.StopIntent": ["stop", "exit", "quit", "off", "shut up", "be quiet", "that's all", "i'm done", "enough", "goodbye", "bye"],
     "AMAZON.CancelIntent": ["cancel", "never mind", "nevermind", "forget it", "cancel that"],
     "AMAZON.HelpIntent": ["help", "help me", "what can you do", "what can i say", "i need help"],
-    "AMAZON.YesIntent": ["yes", "yeah", "yep", "yup", "sure", "yes please", "ok", "okay", "please do", "correct", "go ahead", "of course", "i did"],
-    "AMAZON.NoIntent": ["no", "nope", "no thanks", "no thank you", "nah", "not now", "no i didn't", "i didn't", "no i did not"],
+    # Yes and No: only their plainest words; the rest are the interaction model's own samples.
+    "AMAZON.YesIntent": ["yes", "yeah", "yep", "yup", "sure"],
+    "AMAZON.NoIntent": ["no", "nope", "nah"],
     "AMAZON.RepeatIntent": ["repeat", "repeat that", "what did you say", "come again", "pardon", "say it again", "again"],
-    "AMAZON.NavigateHomeIntent": ["go home", "home", "main menu", "start over"],
+    "AMAZON.NavigateHomeIntent": ["go home", "home"],
+    "AMAZON.StartOverIntent": ["start over", "restart", "start again"],
 }
 
 NUMBER_WORDS = {
@@ -389,6 +391,8 @@ class Resolver:
     def _clean(self, said: str) -> str:
         """The words that carry meaning: no "ask spine recovery to", no "um", no leading "so"."""
         said = self._prefix.sub("", said).strip() or said
+        if any(sample.pattern.match(said) for sample in self._closed):
+            return said  # a sample as it stands: "uh huh" is an answer, not a filler and "huh"
         said = " ".join(w for w in said.split() if w not in FILLERS) or said
         return LEADING.sub("", said) or said
 

@@ -15,7 +15,8 @@ from recovery_coach.resolver import BUILTIN_PHRASES, load_resolver, normalize
 from tools.build_models import ROOT, SOURCE, TARGET, build_all, check_overrides, corpus_samples, expand, language_model
 
 MODEL_FILES = sorted(TARGET.glob("*.json"))
-HANDLER_SOURCES = sorted((ROOT / "lambda" / "recovery_coach" / "handlers").glob("*.py"))
+HANDLER_SOURCES = [*sorted((ROOT / "lambda" / "recovery_coach" / "handlers").glob("*.py")),
+                   ROOT / "lambda" / "recovery_coach" / "dialog.py"]  # the intents that answer a question
 LAUNCH_WORDS = {"ask", "tell", "open", "launch", "begin", "start", "load", "play", "resume", "run", "use", "enable", "go"}
 CONNECTING = {"to", "from", "by", "if", "and", "whether", "for", "with"}
 RESERVED = {"alexa", "amazon", "echo", "computer", "skill", "app"}

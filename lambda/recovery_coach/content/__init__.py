@@ -1,7 +1,8 @@
 """The clinic's knowledge and every spoken string, loaded once per locale.
 
 Files: `clinic.json` (name, doctor, phone), then per language folder `en/` the
-base `strings.json` and `knowledge.json`, and optional per-locale overrides in
+base `strings.json`, `knowledge.json` and `questions.json` (each question the skill asks: its
+prompt, reprompt and help, read as strings `question.<name>.<part>`), and optional per-locale overrides in
 folders such as `en-GB/` that replace single keys. Another clinic points
 `CLINIC_FILE` at its own clinic.json; no handler changes.
 """
@@ -82,6 +83,9 @@ def load_content(locale: str = DEFAULT_LOCALE, clinic_file: Path | None = None) 
     for folder in _layers(locale):
         if (folder / "strings.json").exists():
             strings.update(_read(folder / "strings.json"))
+        if (folder / "questions.json").exists():
+            for name, parts in _read(folder / "questions.json").items():
+                strings.update({f"question.{name}.{part}": text for part, text in parts.items()})
         if (folder / "knowledge.json").exists():
             knowledge = _merge_knowledge(knowledge, _read(folder / "knowledge.json"))
     model = HERE / locale.split("-")[0] / "topic_model.json"

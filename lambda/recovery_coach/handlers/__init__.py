@@ -1,87 +1,53 @@
-"""Request handlers, in the order the SDK tries them: answers to a question the skill asked
-(yes/no with a pending question) before the generic ones."""
+"""Request handlers: one per user goal, and one (AnswerHandler) for every answer to every question
+the skill asks (recovery_coach.dialog). No two handlers take the same request, so their order
+here decides nothing; only the catch-all, which takes anything, must stay last."""
 from collections.abc import Callable
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 
-from recovery_coach.handlers.account import (
-    DeleteDataHandler,
-    NoDeleteHandler,
-    ProcedureDateAnswerHandler,
-    ProcedureDateHandler,
-    UnexpectedDateHandler,
-    SkillDisabledHandler,
-    YesDeleteHandler,
-)
-from recovery_coach.handlers.ask import (
-    AskQuestionHandler,
-    NoMoreHandler,
-    ReportSymptomHandler,
-    YesMoreHandler,
-)
+from recovery_coach.handlers.account import DeleteDataHandler, ProcedureDateHandler, SkillDisabledHandler
+from recovery_coach.handlers.ask import AskQuestionHandler, ReportSymptomHandler
 from recovery_coach.handlers.builtins import (
     FallbackHandler,
     HelpHandler,
     LaunchHandler,
-    NavigateHomeHandler,
-    NoWithoutQuestionHandler,
     RepeatHandler,
     SessionEndedHandler,
+    StartOverHandler,
     StopHandler,
+    ThanksHandler,
     UnhandledRequestHandler,
-    YesWithoutQuestionHandler,
 )
 from recovery_coach.handlers.can_fulfill import CanFulfillHandler
-from recovery_coach.handlers.checkin import (
-    CheckInHandler,
-    MedicationAnswerHandler,
-    NoCheckInOfferHandler,
-    NoReplaceHandler,
-    NotAScoreHandler,
-    YesCheckInOfferHandler,
-    YesReplaceHandler,
-    YesRetryHandler,
-)
+from recovery_coach.handlers.checkin import CheckInHandler
+from recovery_coach.handlers.questions import AnswerHandler
 from recovery_coach.handlers.reminders import (
     CancelReminderHandler,
     ChangeReminderHandler,
-    NoReminderHandler,
     PermissionAnswerHandler,
     ReminderStatusHandler,
-    ReminderTimeAnswerHandler,
     SetReminderHandler,
-    UnexpectedTimeHandler,
-    YesReminderHandler,
 )
-from recovery_coach.handlers.review import ReviewDayAnswerHandler, ReviewDayHandler, ReviewWeekHandler
+from recovery_coach.handlers.review import ReviewDayHandler, ReviewWeekHandler
 from recovery_coach.handlers.sharing import (
-    ChoosePatientHandler,
-    LinkCodeAnswerHandler,
     LinkPatientHandler,
-    NoStopSharingHandler,
     PatientSummaryHandler,
     SendMeReportHandler,
     SendReportToCaregiverHandler,
     ShareCheckInsHandler,
-    ShareLabelHandler,
     StopSharingHandler,
-    UnexpectedLabelHandler,
     UnlinkPatientHandler,
     WhoCanSeeHandler,
-    YesStopSharingHandler,
 )
 
 HANDLERS: list[Callable[[], AbstractRequestHandler]] = [
-    CanFulfillHandler,  # name-free routing: a question about a question, answered silently
+    AnswerHandler,
+    CanFulfillHandler,
     LaunchHandler,
     AskQuestionHandler,
     ReportSymptomHandler,
-    LinkCodeAnswerHandler,  # a number, when we asked for the caregiver's code
     CheckInHandler,
     ProcedureDateHandler,
-    ProcedureDateAnswerHandler,
-    ReviewDayAnswerHandler,  # a bare date, when we asked "which day?"
-    UnexpectedDateHandler,
     ReviewWeekHandler,
     ReviewDayHandler,
     DeleteDataHandler,
@@ -94,40 +60,17 @@ HANDLERS: list[Callable[[], AbstractRequestHandler]] = [
     PatientSummaryHandler,
     UnlinkPatientHandler,
     SendMeReportHandler,
-    ShareLabelHandler,
-    ChoosePatientHandler,
-    UnexpectedLabelHandler,
     SetReminderHandler,
-    ReminderTimeAnswerHandler,  # a bare time, when we asked "what time?"
-    UnexpectedTimeHandler,
     ChangeReminderHandler,
     CancelReminderHandler,
     ReminderStatusHandler,
     PermissionAnswerHandler,
-    # Yes / No / not-a-number, when the skill asked something
-    MedicationAnswerHandler,
-    YesReplaceHandler,
-    YesRetryHandler,
-    NoReplaceHandler,
-    YesCheckInOfferHandler,
-    NoCheckInOfferHandler,
-    YesDeleteHandler,
-    NoDeleteHandler,
-    YesStopSharingHandler,
-    NoStopSharingHandler,
-    YesReminderHandler,
-    NoReminderHandler,
-    YesMoreHandler,
-    NoMoreHandler,
-    NotAScoreHandler,
-    # The built-ins
     HelpHandler,
     RepeatHandler,
     StopHandler,
-    NavigateHomeHandler,
+    StartOverHandler,
+    ThanksHandler,
     FallbackHandler,
-    YesWithoutQuestionHandler,
-    NoWithoutQuestionHandler,
     SessionEndedHandler,
-    UnhandledRequestHandler,
+    UnhandledRequestHandler,  # takes anything: last
 ]

@@ -9,7 +9,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name, is_request_type
 from ask_sdk_model import Response
 
-from recovery_coach import dates
+from recovery_coach import dates, dialog
 from recovery_coach.checkins import days_since
 from recovery_coach.handlers import phrases
 from recovery_coach import reminders
@@ -18,17 +18,16 @@ from recovery_coach.handlers.reminders import api
 from recovery_coach.store import StoreUnavailable
 
 log = logging.getLogger("recovery_coach")
-DELETE, PROCEDURE = "delete", "procedure"
 
 
 def set_procedure_date(t: Turn) -> Response:
     said = t.slot("date")
     if said is None:
-        return t.reply(ask=t.t("procedure.ask"), pending={"q": PROCEDURE})
+        return t.ask(PROCEDURE)
     today = t.today()
     day = dates.past_day(said, today)
     if day is None:
-        return t.reply(t.t("procedure.bad_date"), ask=t.t("procedure.ask"), pending={"q": PROCEDURE})
+        return t.ask(PROCEDURE, t.t("procedure.bad_date"), again=True)
     try:
         t.services.store.save_profile(t.user, replace(t.profile(), procedure_date=day))
     except StoreUnavailable:
@@ -48,61 +47,26 @@ class ProcedureDateHandler(AbstractRequestHandler):
         return set_procedure_date(Turn.of(handler_input))
 
 
-class ProcedureDateAnswerHandler(AbstractRequestHandler):
-    """We asked "when was your procedure?" and heard a bare date."""
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("DateAnswerIntent")(handler_input) and Turn.of(handler_input).pending.get("q") == PROCEDURE
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        return set_procedure_date(Turn.of(handler_input))
-
-
-class UnexpectedDateHandler(AbstractRequestHandler):
-    """A bare date when we didn't ask for one: it never overwrites the procedure date by itself."""
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("DateAnswerIntent")(handler_input)
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        t = Turn.of(handler_input)
-        return t.reply(t.t("date.unexpected"), ask=t.t("help.ask"))
-
-
 class DeleteDataHandler(AbstractRequestHandler):
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return is_intent_name("DeleteDataIntent")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)
-        return t.reply(ask=t.t("delete.confirm"), pending={"q": DELETE})
+        return t.ask(DELETE)
 
 
-class YesDeleteHandler(AbstractRequestHandler):
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.YesIntent")(handler_input) and Turn.of(handler_input).pending.get("q") == DELETE
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        t = Turn.of(handler_input)
-        try:
-            reminder_id = t.profile().reminder_id
-            t.services.store.delete_user(t.user)
-        except StoreUnavailable:
-            return t.reply(t.t("delete.failed"), ask=t.t("ask.next"))
-        if reminder_id:  # best effort: Alexa also removes a disabled skill's reminders
-            api(t, "DELETE", f"{reminders.PATH}/{reminder_id}")
-        t.session.clear()
-        t.session["disclaimer_done"] = True  # nothing stored now; don't write a profile back
-        return t.reply(t.t("delete.done"), end=True)
-
-
-class NoDeleteHandler(AbstractRequestHandler):
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.NoIntent")(handler_input) and Turn.of(handler_input).pending.get("q") == DELETE
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        t = Turn.of(handler_input)
-        return t.reply(t.t("delete.kept"), ask=t.t("ask.next"))
+def delete_everything(t: Turn) -> Response:
+    try:
+        reminder_id = t.profile().reminder_id
+        t.services.store.delete_user(t.user)
+    except StoreUnavailable:
+        return t.reply(t.t("delete.failed"), ask=t.t("ask.next"))
+    if reminder_id:  # best effort: Alexa also removes a disabled skill's reminders
+        api(t, "DELETE", f"{reminders.PATH}/{reminder_id}")
+    t.session.clear()
+    t.session["disclaimer_done"] = True  # nothing stored now; don't write a profile back
+    return t.reply(t.t("delete.done"), end=True)
 
 
 class SkillDisabledHandler(AbstractRequestHandler):
@@ -118,3 +82,8 @@ class SkillDisabledHandler(AbstractRequestHandler):
             gone = t.services.store.delete_user(t.user)
             log.info('{"event": "skill_disabled", "deleted_records": %d}', gone)
         return handler_input.response_builder.response
+
+
+PROCEDURE = dialog.declare("procedure", date=set_procedure_date)
+DELETE = dialog.declare("delete", yes=delete_everything,
+                        no=lambda t: t.reply(t.t("delete.kept"), ask=t.t("ask.next")))

@@ -6,10 +6,11 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
+from recovery_coach import dialog
 from recovery_coach.handlers.base import Turn
+from recovery_coach.handlers.questions import okay
 from recovery_coach.handlers.forms import with_form
 
-MORE = "more"
 QUESTION_INTENTS = ("AskQuestionIntent", "AskWhenIntent", "AskHowLongIntent")
 
 
@@ -38,12 +39,7 @@ class AskQuestionHandler(AbstractRequestHandler):
                 card=(t.t("skill.name"), t.t("ask.not_covered.card")),
             )
         if topic.more:
-            return t.reply(
-                topic.speech,
-                ask=t.t("ask.more_offer"),
-                card=(topic.title, topic.speech),
-                pending={"q": MORE, "topic": topic.id},
-            )
+            return t.ask(MORE, topic.speech, card=(topic.title, topic.speech), topic=topic.id)
         return t.reply(topic.speech, ask=t.t("ask.next"), card=(topic.title, topic.speech))
 
 
@@ -60,26 +56,13 @@ class ReportSymptomHandler(AbstractRequestHandler):
         return t.reply(t.t("symptom.unclear"), ask=t.t("ask.next"))
 
 
-class YesMoreHandler(AbstractRequestHandler):
-    """"Want to hear more?" — yes."""
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.YesIntent")(handler_input) and Turn.of(handler_input).pending.get("q") == MORE
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        t = Turn.of(handler_input)
-        topic = t.content.knowledge.topics.get(t.pending.get("topic", ""))
-        if topic is None or not topic.more:
-            return t.reply(ask=t.t("ask.next"))
-        return t.reply(topic.more, ask=t.t("ask.next"), card=(topic.title, topic.more))
+def tell_more(t: Turn) -> Response:
+    """"Want to hear more?" — yes, or "tell me more"."""
+    topic = t.content.knowledge.topics.get(t.pending.get("topic", ""))
+    if topic is None or not topic.more:
+        return t.reply(ask=t.t("ask.next"))
+    return t.reply(topic.more, ask=t.t("ask.next"), card=(topic.title, topic.more))
 
 
-class NoMoreHandler(AbstractRequestHandler):
-    """"Want to hear more?" — no."""
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.NoIntent")(handler_input) and Turn.of(handler_input).pending.get("q") == MORE
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        t = Turn.of(handler_input)
-        return t.reply(t.t("ok"), ask=t.t("ask.next"))
+# A new question's answer brings its own offer: this one doesn't outlive an aside.
+MORE = dialog.declare("more", keep_on_aside=False, yes=tell_more, more=tell_more, no=okay)

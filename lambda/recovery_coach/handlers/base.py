@@ -18,7 +18,7 @@ from ask_sdk_model import IntentRequest, Response
 from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
 from ask_sdk_model.ui import SimpleCard
 
-from recovery_coach import apl, budget
+from recovery_coach import apl, budget, dialog
 from recovery_coach.checkins import Checkin, Thresholds
 from recovery_coach.content import Content
 from recovery_coach.records import Profile, UserRecord
@@ -109,6 +109,21 @@ class Turn:
         return value[:1].upper() + value[1:]
 
     @property
+    def intent(self) -> str | None:
+        request = self.h.request_envelope.request
+        return request.intent.name if isinstance(request, IntentRequest) and request.intent else None
+
+    def number(self) -> str | None:
+        """The number said, in whichever intent carried it (a check-in's score, a caregiver's code)."""
+        return self.slot("score") or self.slot("code")
+
+    def answering(self) -> tuple[dialog.Question, str] | None:
+        """The question this turn answers (or misheard), and the kind of answer; None when the turn
+        is its intent's own."""
+        slots = {name: self.slot(name) for name in set(dialog.NUMBER_INTENTS.values())}
+        return dialog.owner(self.intent, slots, self.pending)
+
+    @property
     def red_flag(self) -> str | None:
         return self.attrs.get(RED_FLAG)
 
@@ -187,6 +202,18 @@ class Turn:
             log.warning('{"event": "disclaimer_store_unavailable"}')
         return self.t("disclaimer")
 
+    def ask(self, question: str, *before: str | None, again: bool = False, words: dict[str, Any] | None = None,
+            card: tuple[str, str] | None = None, **data: Any) -> Response:
+        """Speak `before`, then ask `question` (its prompt, or its reprompt when asking `again`);
+        `words` fill its text, `data` is kept with it for its answer."""
+        words = words or {}
+        pending = {"q": question, **data, **({"words": words} if words else {})}
+        text = self.t(f"question.{question}.{'reprompt' if again else 'prompt'}", **words)
+        return self.reply(*before, ask=text, pending=pending, card=card)
+
+    def reprompt(self, question: dialog.Question, pending: dict[str, Any]) -> str:
+        return self.t(f"question.{question.name}.reprompt", **pending.get("words", {}))
+
     def reply(
         self,
         *parts: str | None,
@@ -195,10 +222,18 @@ class Turn:
         end: bool = False,
         pending: dict[str, Any] | None = None,
         screen: dict[str, Any] | None = None,
+        brief: bool = False,
     ) -> Response:
         """Speak `parts`, then `ask`. On a device with a screen (APL), show `screen` (a RenderDocument
         directive from recovery_coach.apl) or else the card in large text; the safety warning's card
-        always wins. Devices without APL get no directive at all."""
+        always wins. Devices without APL get no directive at all.
+
+        After an aside (a question about recovery, help, thanks) the question that was pending is
+        asked again in place of `ask`. A `brief` reply ("Okay.") is not what Repeat says again."""
+        kept = None if end else dialog.kept(self.intent, self.pending)
+        if kept is not None:
+            pending = dict(self.pending)
+            ask = self.reprompt(kept, pending)
         urgent = self.t("safety.urgent") if self.red_flag else None
         disclaimer = None if end else self._disclaimer()
         speech = join(urgent, *parts, disclaimer, ask)
@@ -219,7 +254,8 @@ class Turn:
         if ask and not end:
             rb.ask(to_ssml(ask))
         rb.set_should_end_session(end)
-        self.session["last"] = {"speech": speech, "reprompt": ask}
+        if not brief:
+            self.session["last"] = {"speech": speech, "reprompt": None if end else ask, "pending": pending}
         if pending:
             self.session["pending"] = pending
         else:
@@ -227,6 +263,7 @@ class Turn:
         return rb.response
 
     def repeat(self) -> Response | None:
+        """The last substantive reply again, with the question it asked pending again."""
         last = self.session.get("last")
         if not last:
             return None
@@ -234,6 +271,10 @@ class Turn:
         if last.get("reprompt"):
             rb.ask(to_ssml(last["reprompt"]))
         rb.set_should_end_session(False)
+        if last.get("pending"):
+            self.session["pending"] = last["pending"]
+        else:
+            self.session.pop("pending", None)
         return rb.response
 
     @property

@@ -1,4 +1,5 @@
-"""Alexa's built-in intents and requests: launch, help, repeat, stop, home, fallback, yes/no, end."""
+"""Alexa's built-in intents and requests: launch, help, repeat, stop, start over, fallback, thanks, end;
+and what a bare answer (yes, no, a date, a name) does when the skill asked nothing."""
 from __future__ import annotations
 
 import logging
@@ -8,9 +9,11 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name, is_request_type
 from ask_sdk_model import Response
 
+from recovery_coach import dialog
 from recovery_coach.checkins import days_since, on
 from recovery_coach.handlers.base import Turn
 from recovery_coach.handlers.checkin import OFFER
+from recovery_coach.handlers.questions import own
 from recovery_coach.store import StoreUnavailable
 
 log = logging.getLogger("recovery_coach")
@@ -34,7 +37,7 @@ class LaunchHandler(AbstractRequestHandler):
             t.t("launch.procedure_day", days=since) if since is not None else None,
         ]
         if on(record.checkins, today) is None:
-            return t.reply(*parts, ask=t.t("launch.offer_checkin"), pending={"q": OFFER})
+            return t.ask(OFFER, *parts, t.t("launch.not_checked_in"))
         return t.reply(*parts, ask=t.t("launch.ask"))
 
 
@@ -43,7 +46,11 @@ class HelpHandler(AbstractRequestHandler):
         return is_intent_name("AMAZON.HelpIntent")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
+        """Help with the question the skill asked, when it asked one (and it stays asked)."""
         t = Turn.of(handler_input)
+        asked = dialog.kept(t.intent, t.pending)
+        if asked is not None:
+            return t.reply(t.t(f"question.{asked.name}.help", **t.pending.get("words", {})))
         return t.reply(t.t("help"), ask=t.t("help.ask"))
 
 
@@ -65,44 +72,36 @@ class StopHandler(AbstractRequestHandler):
         return t.reply(t.t("goodbye"), end=True)
 
 
-class NavigateHomeHandler(AbstractRequestHandler):
+class StartOverHandler(AbstractRequestHandler):
+    """"Start over" (AMAZON.StartOverIntent), or "go home": whatever was asked is dropped."""
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.NavigateHomeIntent")(handler_input)
+        return is_intent_name("AMAZON.StartOverIntent")(handler_input) or is_intent_name("AMAZON.NavigateHomeIntent")(
+            handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)
-        return t.reply(t.t("home"), ask=t.t("help.ask"))
+        return t.reply(t.t("home"), ask=t.t("help.ask"), brief=True)
+
+
+class ThanksHandler(AbstractRequestHandler):
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("ThanksIntent")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        t = Turn.of(handler_input)
+        return t.reply(t.t("thanks"), ask=t.t("ask.next"), brief=True)
 
 
 class FallbackHandler(AbstractRequestHandler):
+    """Not understood, when nothing was asked (a misheard answer is the question's: questions.py)."""
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.FallbackIntent")(handler_input)
+        return own(handler_input, "AMAZON.FallbackIntent")
 
     def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)
         return t.reply(t.t("fallback"), ask=t.t("fallback.ask"))
-
-
-class YesWithoutQuestionHandler(AbstractRequestHandler):
-    """"Yes" when nothing was asked: invite a question."""
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.YesIntent")(handler_input)
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        t = Turn.of(handler_input)
-        return t.reply(t.t("yesno.no_question"), ask=t.t("help.ask"))
-
-
-class NoWithoutQuestionHandler(AbstractRequestHandler):
-    """"No" to "what else would you like to know?": the user is done."""
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.NoIntent")(handler_input)
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        t = Turn.of(handler_input)
-        return t.reply(t.t("goodbye"), end=True)
 
 
 class SessionEndedHandler(AbstractRequestHandler):
@@ -129,3 +128,22 @@ class UnhandledRequestHandler(AbstractRequestHandler):
             return handler_input.response_builder.response
         t = Turn.of(handler_input)
         return t.reply(t.t("fallback"), ask=t.t("fallback.ask"))
+
+
+def _bare(key: str, ask: str = "help.ask") -> dialog.Action:
+    return lambda t: t.reply(t.t(key), ask=t.t(ask))
+
+
+# A bare answer when nothing was asked: "yes" invites a question, "no" (to "what else?") ends, a
+# date, time or name never changes anything by itself.
+dialog.declare(
+    dialog.NOTHING,
+    yes=_bare("yesno.no_question"),
+    no=lambda t: t.reply(t.t("goodbye"), end=True),
+    more=_bare("more.nothing", "ask.next"),
+    unsure=_bare("fallback", "fallback.ask"),
+    took=_bare("meds.unexpected"),
+    date=_bare("date.unexpected"),
+    time=_bare("time.unexpected"),
+    name=_bare("label.unknown"),
+)

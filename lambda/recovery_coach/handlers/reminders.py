@@ -17,12 +17,11 @@ from ask_sdk_core.utils import is_intent_name, is_request_type
 from ask_sdk_model import Response
 from ask_sdk_model.interfaces.connections import SendRequestDirective
 
-from recovery_coach import alexa_api, budget, reminders
+from recovery_coach import alexa_api, budget, dialog, reminders
 from recovery_coach.handlers.base import Turn
 from recovery_coach.store import StoreUnavailable
 
 log = logging.getLogger("recovery_coach")
-CONSENT, TIME = "reminder_consent", "reminder_time"
 API_TIMEOUT = 2.0
 
 
@@ -70,7 +69,7 @@ def put_reminder(t: Turn, at: time) -> Response:
 
 
 def ask_consent(t: Turn, at: time) -> Response:
-    return t.reply(ask=t.t("reminder.consent", time=spoken_time(t, at)), pending={"q": CONSENT, "time": at.strftime("%H:%M")})
+    return t.ask(CONSENT, words={"time": spoken_time(t, at)}, time=at.strftime("%H:%M"))
 
 
 def ask_permission(t: Turn, at: time) -> Response:
@@ -87,59 +86,27 @@ def ask_permission(t: Turn, at: time) -> Response:
     return t.reply(t.t("reminder.permission"), end=True)
 
 
+def set_reminder(t: Turn) -> Response:
+    at = reminders.parse_time(t.slot("time"))
+    if at is None:
+        return t.ask(TIME, again=t.intent == "TimeAnswerIntent")
+    return ask_consent(t, at)
+
+
 class SetReminderHandler(AbstractRequestHandler):
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return is_intent_name("SetReminderIntent")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        t = Turn.of(handler_input)
-        at = reminders.parse_time(t.slot("time"))
-        if at is None:
-            return t.reply(ask=t.t("reminder.ask_time"), pending={"q": TIME})
-        return ask_consent(t, at)
+        return set_reminder(Turn.of(handler_input))
 
 
-class ReminderTimeAnswerHandler(AbstractRequestHandler):
-    """We asked "what time?" and heard one."""
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("TimeAnswerIntent")(handler_input) and Turn.of(handler_input).pending.get("q") == TIME
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        return SetReminderHandler().handle(handler_input)
-
-
-class UnexpectedTimeHandler(AbstractRequestHandler):
-    """A bare time when we didn't ask for one: never moves a reminder by itself."""
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("TimeAnswerIntent")(handler_input)
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        t = Turn.of(handler_input)
-        return t.reply(t.t("time.unexpected"), ask=t.t("help.ask"))
-
-
-class YesReminderHandler(AbstractRequestHandler):
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.YesIntent")(handler_input) and Turn.of(handler_input).pending.get("q") == CONSENT
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        t = Turn.of(handler_input)
-        at = reminders.parse_time(t.pending.get("time"))
-        assert at is not None
-        if not reminders.granted(handler_input.request_envelope.context.system.user.permissions):
-            return ask_permission(t, at)
-        return put_reminder(t, at)
-
-
-class NoReminderHandler(AbstractRequestHandler):
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.NoIntent")(handler_input) and Turn.of(handler_input).pending.get("q") == CONSENT
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        t = Turn.of(handler_input)
-        return t.reply(t.t("reminder.not_set"), ask=t.t("ask.next"))
+def consented(t: Turn) -> Response:
+    at = reminders.parse_time(t.pending.get("time"))
+    assert at is not None  # we stored it
+    if not reminders.granted(t.h.request_envelope.context.system.user.permissions):
+        return ask_permission(t, at)
+    return put_reminder(t, at)
 
 
 class PermissionAnswerHandler(AbstractRequestHandler):
@@ -167,7 +134,7 @@ class ChangeReminderHandler(AbstractRequestHandler):
         t = Turn.of(handler_input)
         at = reminders.parse_time(t.slot("time"))
         if at is None:
-            return t.reply(ask=t.t("reminder.ask_time"), pending={"q": TIME})
+            return t.ask(TIME)
         if not t.profile().reminder_id:
             return ask_consent(t, at)
         return put_reminder(t, at)
@@ -203,3 +170,8 @@ class ReminderStatusHandler(AbstractRequestHandler):
         if not profile.reminder_id or at is None:
             return t.reply(t.t("reminder.none"), ask=t.t("ask.next"))
         return t.reply(t.t("reminder.status", time=spoken_time(t, at)), ask=t.t("ask.next"))
+
+
+TIME = dialog.declare("reminder_time", time=set_reminder)
+CONSENT = dialog.declare("reminder_consent", yes=consented,
+                         no=lambda t: t.reply(t.t("reminder.not_set"), ask=t.t("ask.next")))

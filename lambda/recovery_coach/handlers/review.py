@@ -9,7 +9,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
-from recovery_coach import apl, dates
+from recovery_coach import apl, dates, dialog
 from recovery_coach.checkins import Checkin, Summary, days_since, on, summarize
 from recovery_coach.handlers import phrases
 from recovery_coach.handlers.base import RECENT_DAYS, Turn
@@ -17,7 +17,6 @@ from recovery_coach.handlers.checkin import OFFER
 
 WEEK = 7
 MISSED_NAMED = 3  # name missed days up to this many; beyond it, just count them
-REVIEW_DAY = "review_day"
 SUMMED = (dates.WEEK, dates.WEEKEND, dates.MONTH)  # periods spoken as a summary; longer ones are refused
 
 
@@ -75,7 +74,7 @@ class ReviewWeekHandler(AbstractRequestHandler):
         today, record = t.today(), t.record()
         summary = summarize(t.history(), today, WEEK, record.profile.procedure_date, t.thresholds)
         if summary.latest is None:
-            return t.reply(t.t("review.none"), ask=t.t("review.offer_checkin"), pending={"q": OFFER})
+            return t.ask(OFFER, t.t("review.none"))
         speech = week_speech(t, summary, today, record.profile.procedure_date)
         return t.reply(
             *speech,
@@ -152,12 +151,12 @@ def review_day(t: Turn, day: date) -> Response:
 def review(t: Turn) -> Response:
     """Whatever AMAZON.DATE held: a day, a week, a weekend, a month. Never silently today."""
     today = t.today()
-    said = t.slot("day")
+    said = t.slot("day") or t.slot("date")  # ReviewDayIntent, or the bare date that answers "which day?"
     period = dates.read(said, today) if said is not None else dates.Period(dates.DAY, today, today)
     if period is None:
-        return t.reply(t.t("review.day.unclear"), ask=t.t("review.day.ask"), pending={"q": REVIEW_DAY})
+        return t.ask(REVIEW_DAY, t.t("review.day.unclear"))
     if period.kind != dates.DAY and period.kind not in SUMMED:
-        return t.reply(t.t("review.period.too_long"), ask=t.t("review.day.ask"), pending={"q": REVIEW_DAY})
+        return t.ask(REVIEW_DAY, t.t("review.period.too_long"))
     period = dates.looking_back(period, today)
     if period.start > today:
         return t.reply(t.t("review.day.future"), ask=t.t("ask.next"))
@@ -174,11 +173,4 @@ class ReviewDayHandler(AbstractRequestHandler):
         return review(Turn.of(handler_input))
 
 
-class ReviewDayAnswerHandler(AbstractRequestHandler):
-    """We asked "which day?" and heard a bare date."""
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("DateAnswerIntent")(handler_input) and Turn.of(handler_input).pending.get("q") == REVIEW_DAY
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        return review(Turn.of(handler_input))
+REVIEW_DAY = dialog.declare("review_day", date=review)

@@ -13,15 +13,15 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
-from recovery_coach import sharing
+from recovery_coach import dialog, sharing
 from recovery_coach.checkins import summarize
 from recovery_coach.handlers import phrases
 from recovery_coach.handlers.base import RECENT_DAYS, Turn, history
+from recovery_coach.handlers.questions import own
 from recovery_coach.handlers.review import WEEK, missed_speech, worrying_speech
 from recovery_coach.records import Link
 from recovery_coach.store import StoreUnavailable
 
-LABEL, CODE, STOP, CHOOSE = "share_label", "link_code", "stop_sharing", "choose_patient"
 # What the caregiver wanted when we asked "which one?"
 SUMMARY, UNLINK, REPORT = "summary", "unlink", "report"
 
@@ -44,34 +44,28 @@ class ShareCheckInsHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)
-        return t.reply(ask=t.t("share.ask_label"), pending={"q": LABEL})
+        return t.ask(LABEL)
 
 
-class ShareLabelHandler(AbstractRequestHandler):
+def make_code(t: Turn) -> Response:
     """The patient said what the caregiver should call them: make the one-time code."""
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("PatientLabelIntent")(handler_input) and Turn.of(handler_input).pending.get("q") == LABEL
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        t = Turn.of(handler_input)
-        label = said_label(t)
-        if label is None:
-            return t.reply(ask=t.t("share.ask_label.short"), pending={"q": LABEL})
-        settings, now = t.services.settings, t.services.clock()
-        code = sharing.new_code()
-        try:
-            t.services.store.save_share_code(
-                t.user, sharing.code_hash(code, settings.share_secret), label, now + timedelta(hours=settings.share_code_hours)
-            )
-        except StoreUnavailable:
-            return t.reply(t.t("share.not_saved"), ask=t.t("ask.next"))
-        hours = settings.share_code_hours
-        return t.reply(
-            t.t("share.code", code=sharing.spoken_code(code), hours=hours),
-            ask=t.t("ask.next"),
-            card=(t.t("share.code.card.title"), t.t("share.code.card", digits=" ".join(code), hours=hours)),
+    label = said_label(t)
+    if label is None:
+        return t.ask(LABEL, again=True)
+    settings, now = t.services.settings, t.services.clock()
+    code = sharing.new_code()
+    try:
+        t.services.store.save_share_code(
+            t.user, sharing.code_hash(code, settings.share_secret), label, now + timedelta(hours=settings.share_code_hours)
         )
+    except StoreUnavailable:
+        return t.reply(t.t("share.not_saved"), ask=t.t("ask.next"))
+    hours = settings.share_code_hours
+    return t.reply(
+        t.t("share.code", code=sharing.spoken_code(code), hours=hours),
+        ask=t.t("ask.next"),
+        card=(t.t("share.code.card.title"), t.t("share.code.card", digits=" ".join(code), hours=hours)),
+    )
 
 
 class StopSharingHandler(AbstractRequestHandler):
@@ -80,29 +74,15 @@ class StopSharingHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)
-        return t.reply(ask=t.t("share.stop_confirm"), pending={"q": STOP})
+        return t.ask(STOP)
 
 
-class YesStopSharingHandler(AbstractRequestHandler):
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.YesIntent")(handler_input) and Turn.of(handler_input).pending.get("q") == STOP
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        t = Turn.of(handler_input)
-        try:
-            t.services.store.revoke_sharing(t.user)
-        except StoreUnavailable:
-            return t.reply(t.t("share.stop_failed"), ask=t.t("share.stop_confirm"), pending={"q": STOP})
-        return t.reply(t.t("share.stopped"), ask=t.t("ask.next"))
-
-
-class NoStopSharingHandler(AbstractRequestHandler):
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.NoIntent")(handler_input) and Turn.of(handler_input).pending.get("q") == STOP
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        t = Turn.of(handler_input)
-        return t.reply(t.t("share.stop_kept"), ask=t.t("ask.next"))
+def stop_sharing(t: Turn) -> Response:
+    try:
+        t.services.store.revoke_sharing(t.user)
+    except StoreUnavailable:
+        return t.ask(STOP, t.t("share.stop_failed"))
+    return t.reply(t.t("share.stopped"), ask=t.t("ask.next"))
 
 
 class WhoCanSeeHandler(AbstractRequestHandler):
@@ -153,7 +133,7 @@ def link_with(t: Turn, said: str | None) -> Response:
     settings, store, now = t.services.settings, t.services.store, t.services.clock()
     code = sharing.heard_code(said)
     if code is None:
-        return t.reply(ask=t.t("care.ask_code.short"), pending={"q": CODE})
+        return t.ask(CODE, again=True)
     # Counted before the code is looked at, so parallel guesses can't pass the limits.
     full = store.reserve_link_attempt(t.user, now, settings.link_attempts_per_hour, settings.link_failures_per_hour_all)
     if full != "ok":
@@ -172,29 +152,14 @@ def link_with(t: Turn, said: str | None) -> Response:
 
 class LinkPatientHandler(AbstractRequestHandler):
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("LinkPatientIntent")(handler_input)
+        return own(handler_input, "LinkPatientIntent")
 
     def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)
         said = t.slot("code")
         if said is None:
-            return t.reply(ask=t.t("care.ask_code"), pending={"q": CODE})
+            return t.ask(CODE)
         return link_with(t, said)
-
-
-class LinkCodeAnswerHandler(AbstractRequestHandler):
-    """We asked for the six digits, and heard a number (which alone would be a check-in)."""
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        t = Turn.of(handler_input)
-        # Six digits are the code; any other number is still a check-in.
-        return is_intent_name("CheckInIntent")(handler_input) and t.pending.get("q") == CODE and bool(
-            sharing.heard_code(t.slot("score"))
-        )
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        t = Turn.of(handler_input)
-        return link_with(t, t.slot("score"))
 
 
 def care_summary(t: Turn, link: Link) -> Response:
@@ -244,7 +209,7 @@ def for_patient(t: Turn, action: str, label: str | None) -> Response:
     if len(links) == 1 and label is None:
         return ACTIONS[action](t, links[0])
     unknown = t.t("care.unknown_label", label=label) if label else None
-    return t.reply(unknown, ask=t.t("care.which", list=or_list(t, links)), pending={"q": CHOOSE, "then": action})
+    return t.ask(CHOOSE, unknown, words={"list": or_list(t, links)}, then=action)
 
 
 class PatientSummaryHandler(AbstractRequestHandler):
@@ -274,23 +239,9 @@ class SendMeReportHandler(AbstractRequestHandler):
         return for_patient(t, REPORT, said_label(t))
 
 
-class ChoosePatientHandler(AbstractRequestHandler):
-    """"Which one: Mom, or Dad?" — "Mom"."""
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("PatientLabelIntent")(handler_input) and Turn.of(handler_input).pending.get("q") == CHOOSE
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        t = Turn.of(handler_input)
-        return for_patient(t, t.pending.get("then", SUMMARY), said_label(t))
-
-
-class UnexpectedLabelHandler(AbstractRequestHandler):
-    """A name, when we didn't ask for one."""
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("PatientLabelIntent")(handler_input)
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        t = Turn.of(handler_input)
-        return t.reply(t.t("label.unknown"), ask=t.t("help.ask"))
+LABEL = dialog.declare("share_label", name=make_code)
+STOP = dialog.declare("stop_sharing", yes=stop_sharing,
+                      no=lambda t: t.reply(t.t("share.stop_kept"), ask=t.t("ask.next")))
+# Six digits are the code; any other number is still a check-in.
+CODE = dialog.declare("link_code", number=lambda t: link_with(t, t.number()), number_if=sharing.heard_code)
+CHOOSE = dialog.declare("choose_patient", name=lambda t: for_patient(t, t.pending.get("then", SUMMARY), said_label(t)))
