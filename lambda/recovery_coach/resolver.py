@@ -391,7 +391,7 @@ class Resolver:
     def _clean(self, said: str) -> str:
         """The words that carry meaning: no "ask spine recovery to", no "um", no leading "so"."""
         said = self._prefix.sub("", said).strip() or said
-        if any(sample.pattern.match(said) for sample in self._closed):
+        if any(sample.literal == said for sample in self._closed):
             return said  # a sample as it stands: "uh huh" is an answer, not a filler and "huh"
         said = " ".join(w for w in said.split() if w not in FILLERS) or said
         return LEADING.sub("", said) or said
