@@ -1,7 +1,7 @@
 """The clinic's knowledge and every spoken string, loaded once per locale.
 
 Files: `clinic.json` (name, doctor, phone), then per language folder `en/` the
-base `strings.json` and `knowledge.json`, and optional per-locale overrides in
+base `strings.json`, `knowledge.json` and `red_flags.json`, and optional per-locale overrides in
 folders such as `en-GB/` that replace single keys. Another clinic points
 `CLINIC_FILE` at its own clinic.json; no handler changes.
 """
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from recovery_coach.answers import Knowledge, parse_knowledge
+from recovery_coach.safety import Screen, load_screen
 
 HERE = Path(__file__).parent
 DEFAULT_LOCALE = "en-US"
@@ -41,6 +42,7 @@ class Content:
     clinic: Clinic
     strings: dict[str, str]
     knowledge: Knowledge
+    screen: Screen  # the red-flag screen: red_flags.json per language and locale, and its net
 
     def text(self, key: str, **values: Any) -> str:
         """The spoken string `key`, with the clinic's fields and `values` filled in."""
@@ -85,7 +87,8 @@ def load_content(locale: str = DEFAULT_LOCALE, clinic_file: Path | None = None) 
         if (folder / "knowledge.json").exists():
             knowledge = _merge_knowledge(knowledge, _read(folder / "knowledge.json"))
     model = HERE / locale.split("-")[0] / "topic_model.json"
-    return Content(locale, clinic, strings, parse_knowledge(knowledge, clinic.fields(), model if model.exists() else None))
+    return Content(locale, clinic, strings, parse_knowledge(knowledge, clinic.fields(), model if model.exists() else None),
+                   load_screen(tuple(_layers(locale))))
 
 
 def _merge_knowledge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
