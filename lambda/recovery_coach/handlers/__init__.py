@@ -17,6 +17,7 @@ from recovery_coach.handlers.ask import (
     AskQuestionHandler,
     NoMoreHandler,
     ReportSymptomHandler,
+    UrgentHandler,
     YesMoreHandler,
 )
 from recovery_coach.handlers.builtins import (
@@ -73,6 +74,7 @@ from recovery_coach.handlers.sharing import (
 
 HANDLERS: list[Callable[[], AbstractRequestHandler]] = [
     CanFulfillHandler,  # name-free routing: a question about a question, answered silently
+    UrgentHandler,  # a red flag, whatever the intent or the question pending: first, and storeless
     LaunchHandler,
     AskQuestionHandler,
     ReportSymptomHandler,

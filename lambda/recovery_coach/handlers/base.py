@@ -200,7 +200,7 @@ class Turn:
         directive from recovery_coach.apl) or else the card in large text; the safety warning's card
         always wins. Devices without APL get no directive at all."""
         urgent = self.t("safety.urgent") if self.red_flag else None
-        disclaimer = None if end else self._disclaimer()
+        disclaimer = None if end or urgent else self._disclaimer()  # an urgent reply never waits on the store
         speech = join(urgent, *parts, disclaimer, ask)
         if urgent:
             card = (self.t("safety.card.title"), join(urgent, card[1] if card else None))
