@@ -102,7 +102,7 @@ def test_the_urgent_reply_never_asks_the_store(clock: Clock, said: str) -> None:
     from recovery_coach import skill
 
     store = CountingDownStore()
-    install(store, clock)  # type: ignore[arg-type]
+    install(store, clock)
     try:
         reply = Alexa().say(said)
     finally:
