@@ -215,7 +215,7 @@ class Screen:
         scores = list(model.bias)
         for feature in set(features(text)):
             for i, w in model.weights.get(feature, ()):
-                scores[i] += w
+                scores[int(i)] += w
         top = max(scores)
         exps = [math.exp(s - top) for s in scores]
         total = sum(exps)
