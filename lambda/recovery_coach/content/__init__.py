@@ -42,7 +42,13 @@ class Content:
     clinic: Clinic
     strings: dict[str, str]
     knowledge: Knowledge
-    screen: Screen  # the red-flag screen: red_flags.json per language and locale, and its net
+    screen_folders: tuple[Path, ...]  # where the red-flag screen's red_flags.json files are
+
+    @property
+    def screen(self) -> Screen:
+        """The red-flag screen (list and net), read on the first utterance that has words: a launch
+        never needs it, nor the stemmer it loads."""
+        return load_screen(self.screen_folders)
 
     def text(self, key: str, **values: Any) -> str:
         """The spoken string `key`, with the clinic's fields and `values` filled in."""
@@ -88,7 +94,7 @@ def load_content(locale: str = DEFAULT_LOCALE, clinic_file: Path | None = None) 
             knowledge = _merge_knowledge(knowledge, _read(folder / "knowledge.json"))
     model = HERE / locale.split("-")[0] / "topic_model.json"
     return Content(locale, clinic, strings, parse_knowledge(knowledge, clinic.fields(), model if model.exists() else None),
-                   load_screen(tuple(_layers(locale))))
+                   tuple(_layers(locale)))
 
 
 def _merge_knowledge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
