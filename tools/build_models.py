@@ -49,14 +49,59 @@ def _spoken(text: str) -> str | None:
     return text if re.fullmatch(r"[a-z' {}]+", text) and text.strip("{} ") else None
 
 
+# A symptom statement's carrier phrase: the words that only open it, never the symptom nor a negation
+# (Alexa passes only the slot, so "no {symptom}" would turn "no fever today" into "fever today").
+_OPENERS = frozenset("my the his her our their this that a an i i'm i've i'd she she's he he's it it's there "
+                     "there's mum mum's mom mom's dad dad's nan nan's grandma grandma's grandpa grandad we we're "
+                     "they they're".split())
+_SECOND = frozenset("husband husband's wife wife's mum mum's mom mom's dad dad's son son's daughter daughter's "
+                    "mother mother's father father's nan nan's grandma grandma's grandpa grandad partner "
+                    "partner's sister brother been says said thinks a an the".split())
+_LEAD_WORDS = frozenset("um umm uh uhh er erm hmm so well okay ok oh and but hey yeah sorry alexa".split())
+SYMPTOM_INTENT = "ReportSymptomIntent"
+MIN_CARRIER_USES = 2  # a carrier two train statements open with: a way of speaking, not one sentence
+
+
+def statement_carrier(text: str) -> str | None:
+    """The carrier phrase a red-flag or harmless statement opens with ("my husband", "there's",
+    "she's been"), or None when it opens otherwise (a question, a negation, the symptom itself)."""
+    spoken = _spoken(text)
+    if spoken is None:
+        return None
+    words = spoken.split()
+    while words and words[0] in _LEAD_WORDS:
+        words = words[1:]
+    while len(words) > 1 and words[0] == words[1]:
+        words = words[1:]  # "i i fell": a stammer, not a carrier
+    if len(words) < 2 or words[0] not in _OPENERS:
+        return None
+    size = 2 if words[1] in _SECOND and len(words) >= 3 else 1
+    return " ".join(words[:size])
+
+
+def symptom_samples(items: list[Any]) -> list[str]:
+    """The broad symptom-statement intent's samples: every carrier that at least MIN_CARRIER_USES
+    red-flag or harmless train statements open with, then {symptom}, most used first."""
+    from collections import Counter
+
+    uses = Counter(c for i in items if i.kind in ("red_flag", "harmless") and (c := statement_carrier(i.text)))
+    return [f"{carrier} {{symptom}}" for carrier, n in sorted(uses.items(), key=lambda cn: (-cn[1], cn[0]))
+            if n >= MIN_CARRIER_USES]
+
+
 def corpus_samples(source: dict[str, Any], locale: str) -> dict[str, list[str]]:
     """Samples from the corpus's train part (never dev), per intent: every check-in with its number
-    as {score}, and every command for an intent that has no slots, said as the writers said it."""
+    as {score}, every command for an intent that has no slots, said as the writers said it, and the
+    carrier phrases red-flag and harmless statements open with, for the symptom-statement intent."""
     from tools.quality import GOALS, load_part
 
     slotless = {name for name, spec in source["intents"].items() if not (spec or {}).get("slots")}
     out: dict[str, list[str]] = {}
-    for item in load_part("train"):
+    local = [item for item in load_part("train") if locale in item.locales]
+    symptoms = symptom_samples(local)
+    if symptoms:
+        out[SYMPTOM_INTENT] = symptoms
+    for item in local:
         if locale not in item.locales:
             continue
         if item.kind == "checkin":

@@ -1,6 +1,7 @@
 """Fit the language models from the corpus's train part (never dev), and write them as content data.
 
-    python -m tools.train_language          # write content/en/topic_model.json and intent_model.json
+    python -m tools.train_language          # write content/en/topic_model.json, intent_model.json
+                                            # and red_flag_model.json
 
 - The topic model answers "which part of the guide answers this?" at run time (answers.py): one
   class per topic, and UNCOVERED for questions the guide is silent on. Trained on the corpus's
@@ -152,8 +153,76 @@ def intent_model() -> dict[str, Any]:
     return fit(texts, labels, range(len(texts)), [{label} for label in labels], groups, "AMAZON.FallbackIntent")
 
 
+RED_FLAG_C_GRID = (1.0, 3.0, 10.0)
+RED_FLAG_THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(1, 20))
+MAX_FALSE_ALARMS = 0.02  # the issue's bar for harmless statements, held on train's cross-validation
+
+
+def red_flag_model() -> dict[str, Any]:
+    """The safety screen's net (recovery_coach/safety.py): one class per flag and "none", over every
+    train item (red flags against harmless statements and every other kind). The urgent path fires
+    when the list or P(not none) >= threshold says so; C and the threshold are chosen by 5-fold
+    cross-validation on train, together with the list: the most red flags caught while no more than
+    2 % of harmless statements (and of other kinds) get the urgent message."""
+    from recovery_coach.content import HERE
+    from recovery_coach.safety import NONE, load_screen
+
+    items = list(load_part("train"))
+    screen = load_screen((HERE / "en", HERE / "en-GB"))  # the list with both temperature scales
+    texts = [i.text for i in items]
+    labels = [str(i.label) if i.kind == "red_flag" else NONE for i in items]
+    read = [screen.read(t) for t in texts]
+    listed = np.array([hit is not None for hit, _ in read])
+    denied = np.array([hit is None and no for hit, no in read])
+    flagged_kind = np.array([i.kind == "red_flag" for i in items])
+    harmless = np.array([i.kind == "harmless" for i in items])
+    others = ~flagged_kind & ~harmless
+    vec = CountVectorizer(analyzer=features, binary=True)
+    x = vec.fit_transform(texts)
+    y = np.array(labels)
+    folds = StratifiedKFold(5, shuffle=True, random_state=SEED)
+    print(f"red-flag model: {flagged_kind.sum()} red flags, {harmless.sum()} harmless, {others.sum()} others; "
+          f"the list alone: recall {listed[flagged_kind].mean():.3f}, harmless false alarms {listed[harmless].mean():.3f}")
+    best: tuple[float, float, float, float, float] | None = None
+    for c in RED_FLAG_C_GRID:
+        proba = cross_val_predict(LogisticRegression(C=c, max_iter=5000), x, y, cv=folds, method="predict_proba")
+        p_flag = 1.0 - proba[:, list(sorted(set(labels))).index(NONE)]
+        for tau in RED_FLAG_THRESHOLDS:
+            fired = listed | ((p_flag >= tau) & ~denied)
+            recall, alarms, other_alarms = fired[flagged_kind].mean(), fired[harmless].mean(), fired[others].mean()
+            ok = alarms <= MAX_FALSE_ALARMS and other_alarms <= MAX_FALSE_ALARMS
+            print(f"  C={c:<4g} threshold={tau:.2f}  recall {recall:.3f}  harmless false alarms {alarms:.3f}  "
+                  f"others {other_alarms:.3f}{'' if ok else '  (too many alarms)'}")
+            if ok and (best is None or (recall, tau) > (best[0], best[2])):
+                best = (float(recall), c, tau, float(alarms), float(other_alarms))
+    assert best is not None, "no threshold keeps false alarms within the bar"
+    recall, c, tau, alarms, other_alarms = best
+    model = LogisticRegression(C=c, max_iter=5000).fit(x, y)
+    names = vec.get_feature_names_out()
+    weights: dict[str, list[list[float]]] = {}
+    for j, name in enumerate(names):
+        pairs = [[i, round(float(w), 3)] for i, w in enumerate(model.coef_[:, j]) if abs(w) >= PRUNE]
+        if pairs:
+            weights[str(name)] = pairs
+    print(f"  chosen: C={c:g}, threshold={tau:.2f}; cross-validated with the list: recall {recall:.3f}, "
+          f"harmless false alarms {alarms:.3f}, other kinds {other_alarms:.3f}")
+    return {
+        "about": "Fitted by tools/train_language.py (red_flag_model) from corpus/en/train (never dev). Do not edit by hand.",
+        "classes": [str(k) for k in model.classes_],
+        "bias": [round(float(b), 4) for b in model.intercept_],
+        "threshold": tau,
+        "cross_validated": {"recall": round(recall, 4), "harmless_false_alarms": round(alarms, 4),
+                            "other_false_alarms": round(other_alarms, 4)},
+        "C": c,
+        "weights": weights,
+    }
+
+
 def main(argv: list[str]) -> int:
-    for name, build in (("topic_model.json", topic_model), ("intent_model.json", intent_model)):
+    for name, build in (("topic_model.json", topic_model), ("intent_model.json", intent_model),
+                        ("red_flag_model.json", red_flag_model)):
+        if argv and name.removesuffix(".json") not in argv and name not in argv:
+            continue  # `python -m tools.train_language red_flag_model` fits only that one
         model = build()
         path = CONTENT / "en" / name
         path.write_text(json.dumps(model, separators=(",", ":"), sort_keys=True) + "\n", encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The clinic's recovery knowledge: which topic answers a question, and red flags.
+"""The clinic's recovery knowledge: which topic answers a question (red flags: safety.py).
 
 Pure domain code: standard library only, no Alexa imports. The knowledge itself
 is data (content/<lang>/knowledge.json); this module only parses and matches it.
@@ -19,13 +19,7 @@ Matching is deliberately simple and predictable (no ML):
   scale its cues with an optional "weight"); ties go to the topic listed first;
 * no cue at all gives reason "unknown", which callers treat like "uncovered".
 
-Red flags are regular expressions run over normalised text (lowercase,
-apostrophes dropped, other punctuation turned into spaces: "can't" -> "cant").
-A hit is ignored when a negation ("no", "don't", "isn't", "less", ...) sits in
-the three words before it (six when those include "or": "no chest pain or
-trouble breathing") or inside it, unless the hit itself describes a loss ("can't
-feel", "lost control"), so "no fever" is not flagged while "I can't breathe"
-always is. When in doubt the screen flags.
+The red-flag screen is safety.py, over content/<lang>/red_flags.json.
 """
 from __future__ import annotations
 
@@ -81,21 +75,11 @@ class _Cue:
 
 
 @dataclass(frozen=True)
-class _Flag:
-    id: str
-    patterns: tuple[re.Pattern[str], ...]
-
-
-@dataclass(frozen=True)
 class Knowledge:
     topics: dict[str, Topic]
     uncovered_ids: tuple[str, ...] = ()
-    red_flag_ids: tuple[str, ...] = ()
     _order: tuple[Topic, ...] = field(default=(), repr=False, compare=False)
     _index: dict[str, tuple[_Cue, ...]] = field(default_factory=dict, repr=False, compare=False)
-    _flags: tuple[_Flag, ...] = field(default=(), repr=False, compare=False)
-    # Every red-flag pattern in one regex: most text has none, and one search says so.
-    _any_flag: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
     # The topic model fitted from the corpus (language.py), read on first use (a launch never
     # needs it); without one, the cues decide.
     model_path: Path | None = field(default=None, repr=False, compare=False)
@@ -168,29 +152,6 @@ class Knowledge:
                     seen.add(key)
                     found.append(cue)
         return found
-
-    # ---- safety -----------------------------------------------------------
-    def screen(self, text: str) -> str | None:
-        """Id of the first red flag found in any free text, else None."""
-        if not text:
-            return None
-        flat = _flat(text)
-        if not flat or (self._any_flag is not None and not self._any_flag.search(flat)):
-            return None
-        for flag in self._flags:
-            for pattern in flag.patterns:
-                for m in pattern.finditer(flat):
-                    if not _negated(flat, m.start(), m.end()):
-                        return flag.id
-        return None
-
-
-def _combined(patterns: Iterable[re.Pattern[str]]) -> re.Pattern[str] | None:
-    """One alternation of all patterns, as a pre-filter; None if they can't be combined."""
-    try:
-        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
-    except re.error:
-        return None
 
 
 _MAX_GAP = 3  # content words allowed between two words of one cue
@@ -267,33 +228,9 @@ def normalize(text: str) -> str:
     return _NON_WORD.sub(" ", lowered).strip()
 
 
-_flat = normalize
-
-
 def tokens(text: str) -> list[str]:
     """Stemmed content words of `text`, in order."""
     return [_stem(w) for w in normalize(text).split() if w not in _STOP]
-
-
-# --------------------------------------------------------------------------
-# Negation for the red-flag screen
-# --------------------------------------------------------------------------
-_NEGATIONS = frozenset(
-    "no not never without dont doesnt isnt arent wasnt werent havent hasnt hadnt didnt nor less"
-    .split()
-)
-_LISTS = frozenset("or nor".split())  # "no chest pain or trouble breathing": the "no" reaches on
-_LOSS = frozenset("cant cannot couldnt unable lose lost losing loss wont".split())
-
-
-def _negated(flat: str, start: int, end: int) -> bool:
-    inside = flat[start:end].split()
-    if _LOSS.intersection(inside):
-        return False  # "can't feel my legs" describes a loss, not a denial
-    before = flat[:start].split()[-6:]
-    if not _LISTS.intersection(before[-3:]):
-        before = before[-3:]
-    return bool(_NEGATIONS.intersection(before) or _NEGATIONS.intersection(inside[1:]))
 
 
 # --------------------------------------------------------------------------
@@ -328,7 +265,7 @@ def parse_knowledge(data: Mapping[str, Any], fields: Mapping[str, str], model_pa
     """Build a Knowledge from knowledge.json data, filling the clinic's fields in.
 
     Raises ValueError on anything malformed (missing ids, unknown placeholders,
-    duplicate topics, bad regexes) so a broken content file fails at load time.
+    duplicate topics) so a broken content file fails at load time.
     """
     fields = dict(fields)
     order: list[Topic] = []
@@ -361,32 +298,14 @@ def parse_knowledge(data: Mapping[str, Any], fields: Mapping[str, str], model_pa
             words = _cue_words(phrase, fields, f"uncovered {uid}.cues")
             cues.append(_Cue(words, -1, _cue_weight(words, 1.0), frozenset(words)))
 
-    flags: list[_Flag] = []
-    for i, raw in enumerate(data.get("red_flags") or []):
-        fid = raw.get("id")
-        if not isinstance(fid, str) or not fid:
-            raise ValueError(f"red flag #{i}: missing id")
-        compiled = []
-        for p in raw.get("patterns") or []:
-            try:
-                compiled.append(re.compile(p))
-            except re.error as e:
-                raise ValueError(f"red flag {fid}: bad pattern {p!r}: {e}") from e
-        if not compiled:
-            raise ValueError(f"red flag {fid}: no patterns")
-        flags.append(_Flag(fid, tuple(compiled)))
-
     index: dict[str, list[_Cue]] = {}
     for cue in _dedupe(cues):
         index.setdefault(cue.words[0], []).append(cue)
     return Knowledge(
         topics={t.id: t for t in order},
         uncovered_ids=tuple(uncovered),
-        red_flag_ids=tuple(f.id for f in flags),
         _order=tuple(order),
         _index={k: tuple(v) for k, v in index.items()},
-        _flags=tuple(flags),
-        _any_flag=_combined(p for flag in flags for p in flag.patterns),
         model_path=model_path,
     )
 

@@ -93,7 +93,8 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
         topic = match.topic.id if match.topic else match.reason
         detail = f"  (score {guess.confidence:.3f}, runner-up {guess.runner_up} {guess.runner_up_confidence:.3f})" if guess else ""
         lines.append(f"topic:    {topic}{detail}")
-        lines.append(f"red flag: {knowledge.screen(asked) or 'none'}")
+        hit = load_content(args.locale).screen.check(asked)
+        lines.append(f"red flag: {f'{hit.flag} (by the {hit.by}: {hit.phrase})' if hit else 'none'}")
     out.write("\n".join(lines) + "\n")
     return 0
 

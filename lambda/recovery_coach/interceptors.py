@@ -36,7 +36,8 @@ class ContextInterceptor(AbstractRequestInterceptor):
 
 
 class SafetyScreenInterceptor(AbstractRequestInterceptor):
-    """Red flags are caught wherever they are said, whatever the intent."""
+    """Red flags are caught wherever they are said, whatever the intent or the dialog state: before
+    any handler runs and without the store (the screen needs nothing but content)."""
 
     def process(self, handler_input: HandlerInput) -> None:
         request = handler_input.request_envelope.request
@@ -47,7 +48,7 @@ class SafetyScreenInterceptor(AbstractRequestInterceptor):
         )
         if said:
             attrs = cast(dict[str, Any], handler_input.attributes_manager.request_attributes)
-            attrs[RED_FLAG] = attrs[CONTENT].knowledge.screen(with_form(request.intent.name or "", said))
+            attrs[RED_FLAG] = attrs[CONTENT].screen.screen(with_form(request.intent.name or "", said))
 
 
 def _describe(handler_input: HandlerInput) -> dict[str, object]:

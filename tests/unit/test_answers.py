@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from recovery_coach.answers import Knowledge, Match, Topic, normalize, parse_knowledge, tokens
+from recovery_coach.safety import Screen, parse_screen
 
 ROOT = Path(__file__).resolve().parents[2]
 KNOWLEDGE = ROOT / "lambda" / "recovery_coach" / "content" / "en" / "knowledge.json"
@@ -210,16 +211,19 @@ def test_score_whole_question_set(qs: dict, kb: Knowledge) -> None:
             if m.topic is not None or m.reason not in ("uncovered", "unknown"):
                 failures.append(f"not covered {form!r}: got topic {m.topic.id if m.topic else m}")
 
+    from recovery_coach.content import load_content
+
+    screen = load_content("en-US").screen
     for s in qs["red_flags"]:
         total += 1
-        if kb.screen(s) is None:
+        if screen.check(s) is None:
             failures.append(f"red flag not flagged: {s!r}")
 
     for s in qs["benign"]:
         total += 1
-        flag = kb.screen(s)
-        if flag is not None:
-            failures.append(f"benign flagged as {flag}: {s!r}")
+        hit = screen.check(s)
+        if hit is not None:
+            failures.append(f"benign flagged as {hit.flag}: {s!r}")
 
     score = 100.0 * (total - len(failures)) / total
     print(f"\nquestion set score: {total - len(failures)}/{total} = {score:.1f}%")
@@ -285,44 +289,56 @@ def test_match_is_fast(kb: Knowledge, qs: dict) -> None:
 
 
 # --------------------------------------------------------------------------
-# screen() behaviour
+# the red-flag screen's list (safety.py over content/en/red_flags.json)
 # --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def screen() -> Screen:
+    from recovery_coach.content import load_content
+
+    return load_content("en-US").screen
+
+
 @pytest.mark.parametrize("text,flag", [
     ("I have a fever", "fever"),
     ("no fever but I've got chills", "fever"),
-    ("my legs are numb and weak", "leg_numbness"),
-    ("I can't feel my legs", "leg_numbness"),
-    ("I don't know why but I can't breathe", "breathing"),
+    ("my legs are numb and weak", "legs"),
+    ("I can't feel my legs", "legs"),
+    ("I don't know why but I can't breathe", "chest_breathing"),
     ("I can't control my bladder", "bladder_bowel"),
     ("I wet myself", "bladder_bowel"),
-    ("I can't move my legs", "leg_numbness"),
-    ("I have chest pain", "chest_pain"),
+    ("I can't move my legs", "legs"),
+    ("I have chest pain", "chest_breathing"),
     ("the incision is red", "incision"),
     ("my wound is oozing", "incision"),
     ("the pain is severe", "severe_pain"),
     ("excruciating pain", "severe_pain"),
-    ("my pain is a ten", "severe_pain"),
-    ("my pain is an eight", "severe_pain"),
     ("I'm not sure if it's a fever or chills", "fever"),
 ])
-def test_screen_flags(kb: Knowledge, text: str, flag: str) -> None:
-    assert kb.screen(text) == flag
+def test_the_list_flags(screen: Screen, text: str, flag: str) -> None:
+    hit = screen.listed(text)
+    assert hit is not None and hit.flag == flag
 
 
 @pytest.mark.parametrize("text", [
-    "", "no fever", "I don't have a fever", "no chest pain", "the pain isn't severe",
+    "no fever", "I don't have a fever", "no chest pain", "the pain isn't severe",
     "my legs are not numb", "no trouble breathing",
     "I don't have any chest pain or trouble breathing", "the pain is less severe now",
+    "the bleeding has stopped", "I fell asleep in my chair",
 ])
-def test_screen_negation(kb: Knowledge, text: str) -> None:
-    assert kb.screen(text) is None
+def test_the_list_hears_negation(screen: Screen, text: str) -> None:
+    assert screen.listed(text) is None
 
 
-def test_red_flags_cover_required_kinds(kb: Knowledge) -> None:
-    assert set(kb.red_flag_ids) >= {
-        "fever", "leg_numbness", "bladder_bowel", "chest_pain", "breathing", "severe_pain",
-        "incision",
+def test_an_empty_text_is_not_a_red_flag(screen: Screen) -> None:
+    assert screen.check("") is None and screen.check("   ") is None
+
+
+def test_every_flag_of_the_schema_is_on_the_list_with_what_it_means(screen: Screen) -> None:
+    assert set(screen.flags) == {
+        "fever", "incision", "bleeding", "legs", "bladder_bowel", "chest_breathing", "severe_pain", "fall",
+        "faint", "confusion", "overdose", "crisis", "other",
     }
+    assert all(len(means.split()) >= 3 for means in screen.flags.values())
 
 
 # --------------------------------------------------------------------------
@@ -404,8 +420,10 @@ def test_second_clinic_loads(raw: dict) -> None:
 def test_malformed_content_is_rejected(raw: dict) -> None:
     with pytest.raises(ValueError):
         parse_knowledge({"topics": [{"id": "a", "title": "A", "speech": "", "cues": []}]}, FIELDS)
-    with pytest.raises(ValueError):
-        parse_knowledge({**raw, "red_flags": [{"id": "bad", "patterns": ["("]}]}, FIELDS)
+    with pytest.raises(ValueError, match="UNKNOWN"):
+        parse_screen([{"flags": {"fever": {"phrases": ["UNKNOWN fever"]}}}])
+    with pytest.raises(ValueError, match="no phrases"):
+        parse_screen([{"flags": {"fever": {"phrases": []}}}])
     dup = raw["topics"][0]
     with pytest.raises(ValueError):
         parse_knowledge({**raw, "topics": raw["topics"] + [dup]}, FIELDS)

@@ -1,7 +1,7 @@
 """The clinic's knowledge and every spoken string, loaded once per locale.
 
 Files: `clinic.json` (name, doctor, phone), then per language folder `en/` the
-base `strings.json`, `knowledge.json` and `questions.json` (each question the skill asks: its
+base `strings.json`, `knowledge.json`, `red_flags.json` (the red-flag screen) and `questions.json` (each question the skill asks: its
 prompt, reprompt and help, read as strings `question.<name>.<part>`), and optional per-locale overrides in
 folders such as `en-GB/` that replace single keys. Another clinic points
 `CLINIC_FILE` at its own clinic.json; no handler changes.
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from recovery_coach.answers import Knowledge, parse_knowledge
+from recovery_coach.safety import Screen, load_screen
 
 HERE = Path(__file__).parent
 DEFAULT_LOCALE = "en-US"
@@ -42,6 +43,13 @@ class Content:
     clinic: Clinic
     strings: dict[str, str]
     knowledge: Knowledge
+    screen_folders: tuple[Path, ...]  # where the red-flag screen's red_flags.json files are
+
+    @property
+    def screen(self) -> Screen:
+        """The red-flag screen (list and net), read on the first utterance that has words: a launch
+        never needs it, nor the stemmer it loads."""
+        return load_screen(self.screen_folders)
 
     def text(self, key: str, **values: Any) -> str:
         """The spoken string `key`, with the clinic's fields and `values` filled in."""
@@ -89,7 +97,8 @@ def load_content(locale: str = DEFAULT_LOCALE, clinic_file: Path | None = None) 
         if (folder / "knowledge.json").exists():
             knowledge = _merge_knowledge(knowledge, _read(folder / "knowledge.json"))
     model = HERE / locale.split("-")[0] / "topic_model.json"
-    return Content(locale, clinic, strings, parse_knowledge(knowledge, clinic.fields(), model if model.exists() else None))
+    return Content(locale, clinic, strings, parse_knowledge(knowledge, clinic.fields(), model if model.exists() else None),
+                   tuple(_layers(locale)))
 
 
 def _merge_knowledge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 
 from recovery_coach.handlers.account import DeleteDataHandler, ProcedureDateHandler, SkillDisabledHandler
-from recovery_coach.handlers.ask import AskQuestionHandler, ReportSymptomHandler
+from recovery_coach.handlers.ask import AskQuestionHandler, ReportSymptomHandler, UrgentHandler
 from recovery_coach.handlers.builtins import (
     FallbackHandler,
     HelpHandler,
@@ -41,8 +41,9 @@ from recovery_coach.handlers.sharing import (
 )
 
 HANDLERS: list[Callable[[], AbstractRequestHandler]] = [
+    CanFulfillHandler,  # name-free routing: a question about a question, answered silently
+    UrgentHandler,  # a red flag, whatever the intent or the question pending: first, and storeless
     AnswerHandler,
-    CanFulfillHandler,
     LaunchHandler,
     AskQuestionHandler,
     ReportSymptomHandler,

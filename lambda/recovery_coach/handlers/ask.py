@@ -7,16 +7,28 @@ from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
 from recovery_coach import dialog
-from recovery_coach.handlers.base import Turn
+from recovery_coach.handlers.base import RED_FLAG, Turn
 from recovery_coach.handlers.questions import okay
 from recovery_coach.handlers.forms import with_form
 
 QUESTION_INTENTS = ("AskQuestionIntent", "AskWhenIntent", "AskHowLongIntent")
 
 
-def urgent_reply(t: Turn) -> Response:
-    """A red flag was heard: the warning (added by reply) and nothing to distract from it."""
-    return t.reply(t.t("symptom.flagged"), end=True)
+CRISIS = "crisis"  # the red flag whose reply adds the locale's crisis line
+
+
+class UrgentHandler(AbstractRequestHandler):
+    """A red flag was heard, in any intent and any dialog state: the urgent message first (added by
+    reply), the crisis line for a crisis, and nothing to distract from it. It needs only content:
+    no store read or write, so a store that is down never silences or delays it."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(handler_input.attributes_manager.request_attributes.get(RED_FLAG))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        t = Turn.of(handler_input)
+        crisis = t.t("safety.crisis") if t.red_flag == CRISIS else None
+        return t.reply(crisis, t.t("symptom.flagged"), end=True)
 
 
 class AskQuestionHandler(AbstractRequestHandler):
@@ -25,8 +37,6 @@ class AskQuestionHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)
-        if t.red_flag:
-            return urgent_reply(t)
         question = t.slot("question")
         if not question:
             return t.reply(t.t("ask.empty"), ask=t.t("ask.empty.ask"))
@@ -50,10 +60,8 @@ class ReportSymptomHandler(AbstractRequestHandler):
         )
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        t = Turn.of(handler_input)
-        if t.red_flag:
-            return urgent_reply(t)
-        return t.reply(t.t("symptom.unclear"), ask=t.t("ask.next"))
+        t = Turn.of(handler_input)  # not a red flag (UrgentHandler comes first): a kind word
+        return t.reply(t.t("symptom.noted"), ask=t.t("ask.next"))
 
 
 def tell_more(t: Turn) -> Response:

@@ -235,7 +235,7 @@ class Turn:
             pending = dict(self.pending)
             ask = self.reprompt(kept, pending)
         urgent = self.t("safety.urgent") if self.red_flag else None
-        disclaimer = None if end else self._disclaimer()
+        disclaimer = None if end or urgent else self._disclaimer()  # an urgent reply never waits on the store
         speech = join(urgent, *parts, disclaimer, ask)
         if urgent:
             card = (self.t("safety.card.title"), join(urgent, card[1] if card else None))

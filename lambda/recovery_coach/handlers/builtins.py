@@ -101,7 +101,8 @@ class FallbackHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)
-        return t.reply(t.t("fallback"), ask=t.t("fallback.ask"))
+        # Alexa sends no words with a fallback, so it can't be screened: one safety sentence always.
+        return t.reply(t.t("fallback"), t.t("fallback.safety"), ask=t.t("fallback.ask"))
 
 
 class SessionEndedHandler(AbstractRequestHandler):
@@ -127,7 +128,8 @@ class UnhandledRequestHandler(AbstractRequestHandler):
         if not is_request_type("IntentRequest")(handler_input):
             return handler_input.response_builder.response
         t = Turn.of(handler_input)
-        return t.reply(t.t("fallback"), ask=t.t("fallback.ask"))
+        # Alexa sends no words with a fallback, so it can't be screened: one safety sentence always.
+        return t.reply(t.t("fallback"), t.t("fallback.safety"), ask=t.t("fallback.ask"))
 
 
 def _bare(key: str, ask: str = "help.ask") -> dialog.Action:

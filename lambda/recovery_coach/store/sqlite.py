@@ -62,29 +62,54 @@ EVERYONE = "*"
 
 
 class SqliteStore:
+    """Opened on first use, not when built: a file that is corrupt or can't be opened (a read-only
+    directory, say) makes each store call raise StoreUnavailable, and never stops the skill from
+    starting, so the safety screen and the urgent reply, which need no store, still speak."""
+
     def __init__(self, path: Path | str) -> None:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._path = str(path)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=5)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(report_tokens)")}
-        if "caregiver" not in columns:  # a file from before report links were tied to who minted them
-            self._db.execute("ALTER TABLE report_tokens ADD COLUMN caregiver TEXT")
+        self._conn: sqlite3.Connection | None = None
+
+    def _open(self) -> sqlite3.Connection:
+        if self._path != ":memory:":
+            Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None, timeout=5)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(report_tokens)")}
+            if "caregiver" not in columns:  # a file from before report links were tied to who minted them
+                db.execute("ALTER TABLE report_tokens ADD COLUMN caregiver TEXT")
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """The connection, opened (and the schema made) on first use; a failed open is tried again
+        on the next call."""
+        if self._conn is None:
+            try:
+                self._conn = self._open()
+            except (sqlite3.Error, OSError) as e:
+                raise StoreUnavailable(type(e).__name__) from e
+        return self._conn
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         """One transaction; BEGIN IMMEDIATE makes concurrent writers (other processes too) queue up."""
         try:
             with self._lock:
-                self._db.execute("BEGIN IMMEDIATE")
+                db = self._db
+                db.execute("BEGIN IMMEDIATE")
                 try:
-                    yield self._db
+                    yield db
                 except BaseException:
-                    self._db.execute("ROLLBACK")
+                    db.execute("ROLLBACK")
                     raise
-                self._db.execute("COMMIT")
+                db.execute("COMMIT")
         except sqlite3.Error as e:
             raise StoreUnavailable(type(e).__name__) from e
 

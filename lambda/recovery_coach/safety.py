@@ -1,0 +1,296 @@
+"""The red-flag screen: is this a symptom that may be an emergency or a complication?
+
+Pure domain code: standard library and language.py only, no Alexa types, no store. Two parts,
+and the urgent path fires if either says so:
+
+* **the list** (content/<lang>/red_flags.json, plus a locale's own red_flags.json): per flag,
+  phrases a clinician can read and review. A phrase is words in order, matched over Snowball
+  stems with up to four other words between them; a word in CAPITALS is one of that concept's
+  words ("LEG" is leg, foot, toe, ...); "a|b" is either word. Numbers said as digits or words
+  become one word: TEMP_F for 100.4 to 110 (Fahrenheit), TEMP_C for 38 to 43 (Celsius), else
+  NUM. A hit is dropped when a negation sits in the four words before it (eight across "or")
+  or between its words (not across "but"), or when a word saying it is over ("gone", "stopped") follows it,
+  unless a word of loss ("can't", "lost") is in it: "no fever today" is not flagged, "I can't
+  feel my legs" always is.
+* **the net** (content/<lang>/red_flag_model.json): a logistic regression over language.features,
+  fitted offline from the corpus's train part (tools/train_language.py), one class per flag and
+  "none". It fires when P(not none) reaches a threshold chosen by cross-validation on train to
+  favour recall. It catches wordings the list doesn't have, except where the list heard a red flag
+  denied ("no chest pain or trouble breathing"): the net has no sense of negation.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from recovery_coach.language import FILLERS, LinearModel, features, load_model, stem
+
+NONE = "none"  # the net's class for "not a red flag"
+_GAP = 4  # other words allowed between two words of a phrase
+_NUMBER_WORDS = frozenset({"TEMP_F", "TEMP_C", "NUM"})
+_APOSTROPHES = re.compile(r"['\u2019\u2018`]")
+_TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z]+")
+
+_UNITS = {"zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+          "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+          "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+         "ninety": 90}
+
+
+def _number(tokens: list[str], i: int) -> tuple[float, int] | None:
+    """The number said from tokens[i] ("101.5", "a hundred and one point five", "thirty eight"), and
+    the index after it; None if none starts there."""
+    n, j = len(tokens), i
+    if tokens[j] == "a" and j + 1 < n and tokens[j + 1] == "hundred":
+        j += 1
+    if tokens[j][0].isdigit():
+        value, j = float(tokens[j]), j + 1
+    else:
+        value, seen = 0.0, False
+        while j < n:
+            t = tokens[j]
+            if t == "hundred":
+                value, seen = max(value, 1.0) * 100, True
+            elif t in _TENS:
+                value, seen = value + _TENS[t], True
+            elif t in _UNITS:
+                value, seen = value + _UNITS[t], True
+            elif t == "and" and seen and j + 1 < n and (tokens[j + 1] in _UNITS or tokens[j + 1] in _TENS):
+                pass
+            else:
+                break
+            j += 1
+        if not seen:
+            return None
+    if j + 1 < n and tokens[j] == "point":
+        digits = ""
+        k = j + 1
+        while k < n and (tokens[k].isdigit() or tokens[k] in _UNITS and _UNITS[tokens[k]] < 10):
+            digits += tokens[k] if tokens[k].isdigit() else str(_UNITS[tokens[k]])
+            k += 1
+        if digits:
+            value, j = value + float("0." + digits), k
+    return value, j
+
+
+def _number_word(value: float) -> str:
+    if 100.4 <= value <= 110:
+        return "TEMP_F"
+    if 38 <= value <= 43:
+        return "TEMP_C"
+    return "NUM"
+
+
+def tokens(text: str) -> list[str]:
+    """Lowercase words (apostrophes dropped, fillers gone), each number said as one NUM/TEMP_* word."""
+    raw = [t for t in _TOKEN.findall(_APOSTROPHES.sub("", text.lower())) if t not in FILLERS]
+    out: list[str] = []
+    i = 0
+    while i < len(raw):
+        found = _number(raw, i) if raw[i][0].isdigit() or raw[i] in _UNITS or raw[i] in _TENS or raw[i] in (
+            "a", "hundred") else None
+        if found is not None and found[1] > i:
+            out.append(_number_word(found[0]))
+            i = found[1]
+        else:
+            out.append(raw[i])
+            i += 1
+    return out
+
+
+def _key(word: str) -> str:
+    return word if word.isupper() else stem(word)
+
+
+@dataclass(frozen=True)
+class Hit:
+    flag: str
+    by: str  # "list" or "net"
+    phrase: str  # the list's phrase, or the net's probability
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    flag: str
+    text: str
+    slots: tuple[frozenset[str], ...]
+
+
+class Screen:
+    """One language's screen (list and net) for one locale."""
+
+    def __init__(self, data: Mapping[str, Any], model: LinearModel | None = None) -> None:
+        concepts = {name: frozenset(_key(w) for w in words) for name, words in (data.get("words") or {}).items()}
+        self.negations = frozenset(data.get("negations") or ())
+        self.losses = frozenset(data.get("losses") or ())
+        self.resolved = frozenset(stem(w) for w in data.get("resolved") or ())
+        self.lists = frozenset(data.get("lists") or ())
+        self.flags: dict[str, str] = {}
+        phrases: list[_Phrase] = []
+        for flag, spec in (data.get("flags") or {}).items():
+            self.flags[flag] = str(spec.get("means", ""))
+            for text in spec.get("phrases") or ():
+                phrases.append(_Phrase(flag, text, tuple(_slot(w, concepts, f"{flag}: {text!r}") for w in text.split())))
+            if not spec.get("phrases"):
+                raise ValueError(f"red flag {flag}: no phrases")
+        self.not_symptoms = tuple(
+            tuple(_slot(w, concepts, f"not_symptoms: {t!r}") for w in t.split()) for t in data.get("not_symptoms") or ())
+        self._index: dict[str, list[_Phrase]] = {}
+        for p in phrases:
+            for first in p.slots[0]:
+                self._index.setdefault(first, []).append(p)
+        self.phrases = tuple(phrases)
+        self.model = model
+        self.threshold = float(getattr(model, "threshold", 1.0)) if model is not None else 1.0
+
+    # ---- the list -------------------------------------------------------------
+    def listed(self, text: str) -> Hit | None:
+        return self.read(text)[0]
+
+    def read(self, text: str) -> tuple[Hit | None, bool]:
+        """The list's first hit, and whether it heard a red flag denied ("no chest pain") or a
+        phrase that is not a symptom ("fell asleep")."""
+        words = tokens(text)
+        keys = [_key(w) for w in words]
+        denied = False
+        for span in self._spans(keys, self.not_symptoms):
+            denied = True  # "I can't walk the dog yet" is not a symptom, whatever the net thinks
+            for k in span:
+                keys[k] = ""
+        for i, key in enumerate(keys):
+            for phrase in self._index.get(key, ()):
+                at = _find(keys, phrase.slots, i)
+                if at is None:
+                    continue
+                if not self._negated(words, keys, at):
+                    return Hit(phrase.flag, "list", phrase.text), denied
+                denied = True
+        return None, denied
+
+    @staticmethod
+    def _spans(keys: list[str], patterns: Iterable[tuple[frozenset[str], ...]]) -> list[list[int]]:
+        out = []
+        for slots in patterns:
+            for i, key in enumerate(keys):
+                if key in slots[0]:
+                    at = _find(keys, slots, i, gap=0)
+                    if at is not None:
+                        out.append(at)
+        return out
+
+    def _negated(self, words: list[str], keys: list[str], at: list[int]) -> bool:
+        start, end = at[0], at[-1]
+        span = words[start:end + 1]
+        if self.losses.intersection(span):
+            return False  # "can't feel my legs" describes a loss, not a denial
+        inside = [words[k] for k in range(start, end + 1) if k not in at]
+        if self.negations.intersection(inside):
+            return True
+        before = words[max(0, start - 8):start]
+        if not self.lists.intersection(before[-4:]):
+            before = before[-4:]
+        if "but" in before:  # "it's probably nothing, but there's blood": a new clause
+            before = before[len(before) - before[::-1].index("but"):]
+        if self.negations.intersection(before):
+            return True
+        after = words[end + 1:end + 5]
+        for k, word in enumerate(after):
+            if stem(word) in self.resolved and not (k and after[k - 1] in self.negations | self.losses):
+                return True  # "the fever is gone", but not "the bleeding won't stop"
+        return False
+
+    # ---- the net --------------------------------------------------------------
+    def probability(self, text: str) -> tuple[float, str]:
+        """P(a red flag) by the net, and its most likely flag."""
+        model = self.model
+        if model is None:
+            return 0.0, NONE
+        scores = list(model.bias)
+        for feature in set(features(text)):
+            for i, w in model.weights.get(feature, ()):
+                scores[int(i)] += w
+        top = max(scores)
+        exps = [math.exp(s - top) for s in scores]
+        total = sum(exps)
+        none = model.classes.index(NONE)
+        best = max((i for i in range(len(scores)) if i != none), key=lambda i: scores[i])
+        return 1.0 - exps[none] / total, model.classes[best]
+
+    # ---- both -----------------------------------------------------------------
+    def check(self, text: str) -> Hit | None:
+        """The red flag in `text`, by the list first, else by the net; None if neither sees one."""
+        if not text or not text.strip():
+            return None
+        hit, denied = self.read(text)
+        if hit is not None or denied:
+            return hit  # the net has no sense of negation: a red flag the list heard denied stays denied
+        p, flag = self.probability(text)
+        return Hit(flag, "net", f"{p:.3f}") if p >= self.threshold else None
+
+    def screen(self, text: str) -> str | None:
+        hit = self.check(text)
+        return hit.flag if hit else None
+
+
+def _slot(word: str, concepts: Mapping[str, frozenset[str]], where: str) -> frozenset[str]:
+    out: set[str] = set()
+    for alt in word.split("|"):
+        if alt.isupper() and alt not in _NUMBER_WORDS:
+            if alt not in concepts:
+                raise ValueError(f"{where}: unknown word group {alt}")
+            out |= concepts[alt]
+        else:
+            out.add(_key(alt))
+    return frozenset(out)
+
+
+def _find(keys: list[str], slots: tuple[frozenset[str], ...], i: int, gap: int = _GAP) -> list[int] | None:
+    """Where the phrase `slots` matches from keys[i] (each next word within `gap` words), or None."""
+    at = [i]
+    for slot in slots[1:]:
+        last = at[-1]
+        for j in range(last + 1, min(len(keys), last + 2 + gap)):
+            if keys[j] in slot:
+                at.append(j)
+                break
+        else:
+            return None
+    return at
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """A locale's file adds words to groups and phrases to flags (`phrases`); nothing is taken away."""
+    merged = json.loads(json.dumps(base))
+    for name, words in (over.get("words") or {}).items():
+        merged.setdefault("words", {}).setdefault(name, []).extend(words)
+    for flag, spec in (over.get("flags") or {}).items():
+        target = merged.setdefault("flags", {}).setdefault(flag, {"phrases": []})
+        target["phrases"] = [*target.get("phrases", []), *spec.get("phrases", [])]
+    for key in ("not_symptoms",):
+        merged[key] = [*merged.get(key, []), *over.get(key, [])]
+    return merged
+
+
+def parse_screen(layers: Iterable[Mapping[str, Any]], model: LinearModel | None = None) -> Screen:
+    data: dict[str, Any] = {}
+    for layer in layers:
+        data = _merge(data, layer) if data else dict(layer)
+    return Screen(data, model)
+
+
+@functools.cache
+def load_screen(folders: tuple[Path, ...]) -> Screen:
+    """The screen from each folder's red_flags.json (language first, then locale) and the
+    language's red_flag_model.json, read once."""
+    layers = [json.loads((f / "red_flags.json").read_text(encoding="utf-8")) for f in folders
+              if (f / "red_flags.json").exists()]
+    if not layers:
+        raise FileNotFoundError(f"no red_flags.json in {folders[0]}")
+    return parse_screen(layers, load_model(folders[0] / "red_flag_model.json"))

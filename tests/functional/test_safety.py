@@ -1,0 +1,212 @@
+"""The safety net as a patient or carer meets it: the urgent message first, whatever was said, in any
+locale and dialog state, and whatever state the store is in."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from recovery_coach import envelope
+from recovery_coach.content import load_content
+from recovery_coach.records import UserRecord
+from recovery_coach.speech import to_plain
+from recovery_coach.store import StoreUnavailable
+from tests.conftest import Clock, install
+from tests.support import Alexa
+
+EXE = Path(sys.executable).parent / "recovery-coach"
+PHONE = "405-759-8407"
+LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
+CRISIS_LINES = {"en-US": "988", "en-CA": "988", "en-GB": "116 123", "en-AU": "13 11 14", "en-IN": "14416"}
+EMERGENCY = {"en-US": "911", "en-CA": "911", "en-GB": "999", "en-AU": "triple zero", "en-IN": "112"}
+
+
+def ask(text: str, db: Path | str, *extra: str, **env: str) -> subprocess.CompletedProcess[str]:
+    run_env = {**os.environ, "RECOVERY_COACH_DB": str(db), **env}
+    for key in ("TABLE_NAME", "DYNAMODB_ENDPOINT"):
+        if key not in env:
+            run_env.pop(key, None)
+    return subprocess.run([str(EXE), "ask", text, *extra], capture_output=True, text=True, env=run_env, timeout=60)
+
+
+def urgent(locale: str = "en-US") -> str:
+    return load_content(locale).text("safety.urgent")
+
+
+# --- the store can't be opened: the urgent message still speaks ---------------------------------
+def test_a_corrupt_sqlite_file_never_silences_the_urgent_message(tmp_path: Path) -> None:
+    db = tmp_path / "corrupt.sqlite3"
+    db.write_bytes(b"this is not a database, it is a shopping list " * 100)
+    done = ask("my legs are numb and weak", db)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(urgent()) and PHONE in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_an_unwritable_place_for_the_store_never_silences_the_urgent_message(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("the store's folder would go here, but this is a file")
+    for db in (blocker / "db.sqlite3", tmp_path):  # a folder that can't be made; a folder, not a file
+        done = ask("I fell in the garden and my back hurts a lot more", db)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith(urgent()), done.stdout
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_folder_never_silences_the_urgent_message(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        done = ask("my legs are numb and weak", folder / "db.sqlite3")
+    finally:
+        folder.chmod(0o700)
+    assert done.returncode == 0 and done.stdout.startswith(urgent())
+
+
+def test_unreachable_dynamodb_never_silences_the_urgent_message(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    started = time.monotonic()
+    done = ask("my legs are numb and weak", tmp_path / "unused.sqlite3", TABLE_NAME="recovery-coach",
+               DYNAMODB_ENDPOINT=f"http://127.0.0.1:{port}", AWS_REGION="us-east-1",
+               AWS_ACCESS_KEY_ID="AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY="secret")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(urgent())
+    assert time.monotonic() - started < 20
+
+
+class CountingDownStore:
+    """A store that is down, and counts how often it was asked."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __getattr__(self, name: str):
+        def fail(*args: object, **kwargs: object) -> UserRecord:
+            self.calls += 1
+            raise StoreUnavailable("EndpointConnectionError")
+
+        return fail
+
+
+@pytest.mark.parametrize("said", ["my legs are numb and weak", "I want to end it all", "my mom has a fever"])
+def test_the_urgent_reply_never_asks_the_store(clock: Clock, said: str) -> None:
+    from recovery_coach import skill
+
+    store = CountingDownStore()
+    install(store, clock)
+    try:
+        reply = Alexa().say(said)
+    finally:
+        skill._skill = None
+    assert reply.speech.startswith(urgent()) and store.calls == 0
+
+
+def test_the_served_endpoint_answers_200_with_the_urgent_message_on_a_corrupt_store(tmp_path: Path) -> None:
+    from tests.functional.test_serve import post, start
+
+    db = tmp_path / "corrupt.sqlite3"
+    db.write_bytes(b"\x00garbage" * 512)
+    proc, port = start(tmp_path, "--no-verify", RECOVERY_COACH_DB=str(db))
+    try:
+        device = envelope.Device.for_user("patient")
+        event = envelope.intent("ReportSymptomIntent", device, envelope.Session(),
+                                {"symptom": envelope.slot_json("symptom", "legs are numb and weak")})
+        status, body = post(port, json.dumps(event).encode())
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+    assert status == 200
+    assert to_plain(body["response"]["outputSpeech"]["ssml"]).startswith(urgent())
+
+
+# --- what is said, and how ----------------------------------------------------------------------
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_fall_opens_with_the_emergency_number(services, locale: str) -> None:
+    reply = Alexa(locale=locale).say("I fell in the garden and my back hurts a lot more")
+    assert reply.speech.startswith(f"Call {EMERGENCY[locale]} now")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_crisis_gets_the_emergency_number_then_the_locales_crisis_line(services, locale: str) -> None:
+    reply = Alexa(locale=locale).say("I want to end it all")
+    assert reply.speech.startswith(urgent(locale))
+    assert CRISIS_LINES[locale] in reply.speech and PHONE in reply.speech
+    others = {line for loc, line in CRISIS_LINES.items() if line != CRISIS_LINES[locale]}
+    assert not any(line in reply.speech for line in others)
+
+
+def test_other_red_flags_do_not_get_the_crisis_line(services) -> None:
+    reply = Alexa().say("my legs are numb and weak")
+    assert reply.speech.startswith(urgent()) and "988" not in reply.speech
+
+
+def test_the_cli_speaks_the_crisis_line(tmp_path: Path) -> None:
+    done = ask("I want to end it all", tmp_path / "db.sqlite3")
+    assert done.returncode == 0 and done.stdout.startswith(urgent()) and "988" in done.stdout
+
+
+@pytest.mark.parametrize("said", ["my mom has a fever", "my husband says he can't feel his feet",
+                                  "there's blood on the dressing", "so I've been shivering all night"])
+def test_third_person_and_other_wordings_get_the_urgent_message(services, said: str) -> None:
+    assert Alexa().say(said).speech.startswith(urgent())
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "en-AU", "en-IN", "en-CA"])
+def test_a_celsius_fever_is_a_red_flag_outside_the_us(locale: str) -> None:
+    screen = load_content(locale).screen
+    assert screen.screen("my temperature is 38.5") == "fever"
+    assert screen.screen("my temperature is thirty eight point five") == "fever"
+    assert screen.screen("my temperature is 36.8") is None
+
+
+def test_a_fahrenheit_fever_is_a_red_flag_in_the_us() -> None:
+    screen = load_content("en-US").screen
+    assert screen.screen("my temperature is 100.8") == "fever"
+    assert screen.screen("her temperature is a hundred and two") == "fever"
+    assert screen.screen("my temperature is 98.6") is None
+
+
+def test_regional_words_are_heard() -> None:
+    screen = load_content("en-GB").screen
+    assert screen.screen("I can't do a wee") == "bladder_bowel"
+    assert screen.screen("mum had a poo accident and didn't feel it") == "bladder_bowel"
+
+
+@pytest.mark.parametrize("said", ["no fever today", "the incision looks clean", "I walked to the mailbox"])
+def test_a_harmless_statement_gets_a_kind_word_not_the_urgent_message(services, said: str) -> None:
+    reply = Alexa().say(said)
+    assert urgent() not in reply.speech
+    assert "can't check symptoms" not in reply.speech
+    assert reply.speech.startswith("Thanks for telling me") and not reply.ended
+
+
+def test_a_red_flag_while_the_skill_waits_for_an_answer_still_comes_first(services) -> None:
+    alexa = Alexa()
+    alexa.say("log my pain as six")
+    first = alexa.say("delete my data")
+    assert first.session.get("pending")  # "are you sure?"
+    reply = alexa.say("my dad fainted")
+    assert reply.speech.startswith(urgent()) and reply.ended
+    assert "6" in alexa.say("how has my pain been this week").speech  # nothing was deleted
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_fallback_carries_one_safety_sentence(services, locale: str) -> None:
+    reply = Alexa(locale=locale).intent("AMAZON.FallbackIntent")
+    assert "I can't help with that" in reply and "kyphoplasty" in reply and PHONE in reply.speech
+    assert f"or {EMERGENCY[locale]} in an emergency" in reply.speech
+    assert not reply.speech.startswith(urgent(locale))
+
+
+def test_the_crisis_lines_are_content_data() -> None:
+    for locale, line in CRISIS_LINES.items():
+        assert line in load_content(locale).text("safety.crisis")
