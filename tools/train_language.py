@@ -72,6 +72,16 @@ def cue_examples(language: str = "en") -> list[tuple[str, str]]:
     return out
 
 
+def exported_weights(model: LogisticRegression, vec: CountVectorizer) -> dict[str, list[list[float]]]:
+    """Per feature, the [class index, weight] pairs the skill adds up; weights under PRUNE left out."""
+    weights: dict[str, list[list[float]]] = {}
+    for j, name in enumerate(vec.get_feature_names_out()):
+        pairs = [[i, round(float(w), 3)] for i, w in enumerate(model.coef_[:, j]) if abs(w) >= PRUNE]
+        if pairs:
+            weights[str(name)] = pairs
+    return weights
+
+
 def fit(texts: list[str], labels: list[str], scored: Iterable[int], accept: list[set[str]],
         groups: list[str], fallback: str) -> dict[str, Any]:
     """Choose C and the threshold by cross-validation over the `scored` rows, then fit on all rows."""
@@ -100,13 +110,7 @@ def fit(texts: list[str], labels: list[str], scored: Iterable[int], accept: list
     assert best is not None
     _, c, tau = best
     model = LogisticRegression(C=c, max_iter=5000).fit(x, y)
-    names = vec.get_feature_names_out()
-    weights: dict[str, list[list[float]]] = {}
-    for j, name in enumerate(names):
-        column = model.coef_[:, j]
-        pairs = [[i, round(float(w), 3)] for i, w in enumerate(column) if abs(w) >= PRUNE]
-        if pairs:
-            weights[str(name)] = pairs
+    weights = exported_weights(model, vec)
     print(f"  chosen: C={c:g}, threshold={tau:.1f}; {len(weights)} features, {len(model.classes_)} classes")
     return {
         "about": "Fitted by tools/train_language.py from corpus/en/train (never dev). Do not edit by hand.",
@@ -198,12 +202,7 @@ def red_flag_model() -> dict[str, Any]:
     assert best is not None, "no threshold keeps false alarms within the bar"
     recall, c, tau, alarms, other_alarms = best
     model = LogisticRegression(C=c, max_iter=5000).fit(x, y)
-    names = vec.get_feature_names_out()
-    weights: dict[str, list[list[float]]] = {}
-    for j, name in enumerate(names):
-        pairs = [[i, round(float(w), 3)] for i, w in enumerate(model.coef_[:, j]) if abs(w) >= PRUNE]
-        if pairs:
-            weights[str(name)] = pairs
+    weights = exported_weights(model, vec)
     print(f"  chosen: C={c:g}, threshold={tau:.2f}; cross-validated with the list: recall {recall:.3f}, "
           f"harmless false alarms {alarms:.3f}, other kinds {other_alarms:.3f}")
     return {

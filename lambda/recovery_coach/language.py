@@ -100,7 +100,8 @@ class LinearModel:
         return cls(data["classes"], data["bias"], data["weights"], float(data.get("threshold", 0.0)),
                    data.get("concepts"))
 
-    def guess(self, text: str) -> Guess:
+    def probabilities(self, text: str) -> list[float]:
+        """Each class's softmax probability for `text`, in the order of `classes`."""
         scores = list(self.bias)
         for feature in set(features(text, self.concepts)):
             for i, w in self.weights.get(feature, ()):
@@ -108,9 +109,13 @@ class LinearModel:
         top = max(scores)
         exps = [math.exp(s - top) for s in scores]
         total = sum(exps)
-        order = sorted(range(len(scores)), key=lambda i: -scores[i])
+        return [e / total for e in exps]
+
+    def guess(self, text: str) -> Guess:
+        p = self.probabilities(text)
+        order = sorted(range(len(p)), key=lambda i: -p[i])
         first, second = order[0], order[1] if len(order) > 1 else order[0]
-        return Guess(self.classes[first], exps[first] / total, self.classes[second], exps[second] / total)
+        return Guess(self.classes[first], p[first], self.classes[second], p[second])
 
 
 @functools.cache

@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from recovery_coach.language import FILLERS, LinearModel, features, load_model, stem
+from recovery_coach.language import FILLERS, LinearModel, load_model, stem
 
 NONE = "none"  # the net's class for "not a red flag"
 _GAP = 4  # other words allowed between two words of a phrase
@@ -212,16 +211,10 @@ class Screen:
         model = self.model
         if model is None:
             return 0.0, NONE
-        scores = list(model.bias)
-        for feature in set(features(text)):
-            for i, w in model.weights.get(feature, ()):
-                scores[int(i)] += w
-        top = max(scores)
-        exps = [math.exp(s - top) for s in scores]
-        total = sum(exps)
+        p = model.probabilities(text)
         none = model.classes.index(NONE)
-        best = max((i for i in range(len(scores)) if i != none), key=lambda i: scores[i])
-        return 1.0 - exps[none] / total, model.classes[best]
+        best = max((i for i in range(len(p)) if i != none), key=lambda i: p[i])
+        return 1.0 - p[none], model.classes[best]
 
     # ---- both -----------------------------------------------------------------
     def check(self, text: str) -> Hit | None:
