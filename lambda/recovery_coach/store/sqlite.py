@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
@@ -59,6 +60,22 @@ CREATE TABLE IF NOT EXISTS link_attempts (
 );
 """
 EVERYONE = "*"
+BUSY_SECONDS = 5
+
+
+def _wal(db: sqlite3.Connection) -> None:
+    """Switch the file to write-ahead logging. SQLite answers "locked" at once, without waiting,
+    when another connection is switching the same file at that moment, so wait here as a busy
+    writer would (bounded by the same timeout)."""
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if e.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
 
 
 class SqliteStore:
@@ -74,13 +91,16 @@ class SqliteStore:
     def _open(self) -> sqlite3.Connection:
         if self._path != ":memory:":
             Path(self._path).parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None, timeout=5)
+        db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None, timeout=BUSY_SECONDS)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(SCHEMA)
+            _wal(db)
+            # The schema and its migration as one write transaction, so two processes opening a new
+            # file at once queue up instead of both adding the same column.
+            db.executescript("BEGIN IMMEDIATE;" + SCHEMA)
             columns = {row[1] for row in db.execute("PRAGMA table_info(report_tokens)")}
             if "caregiver" not in columns:  # a file from before report links were tied to who minted them
                 db.execute("ALTER TABLE report_tokens ADD COLUMN caregiver TEXT")
+            db.execute("COMMIT")
         except BaseException:
             db.close()
             raise
