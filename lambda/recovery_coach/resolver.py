@@ -420,7 +420,11 @@ class Resolver:
 
     def _fill(self, intent: str, said: str, today: date | None) -> Resolution:
         family = [s for s in self.samples if s.intent in FAMILY.get(intent, (intent,))]
-        heard = self._match(said, today, family, strict=True) or self._match(said, today, family, loose=True, strict=True)
+        # A carrier may end the utterance ("... log my pain as five"), but a free-form slot is not
+        # read from a carrier found mid-sentence: "my mom wants to drive, is that too soon" asks
+        # about driving, not "that too soon". Such a question is heard whole, below.
+        closed = [s for s in family if s.rank[0] == 1]
+        heard = self._match(said, today, family, strict=True) or self._match(said, today, closed, loose=True, strict=True)
         if heard is not None:
             return heard
         slots, found = {}, True

@@ -99,3 +99,18 @@ def test_explain_shows_intent_topic_score_and_runner_up(services) -> None:
     text = out.getvalue()
     assert "intent:   AskQuestionIntent" in text and "topic:    driving  (score" in text and "runner-up" in text
     assert "red flag: none" in text
+
+
+@pytest.mark.parametrize("text,topic", [
+    ("my dad's itching to get back in the car on friday is that too early", "driving"),
+    ("she'd love to carry the shopping in herself would that be alright", "lifting"),
+    ("what sort of sedation will my husband have", "anesthesia"),
+])
+def test_a_question_with_a_carrier_in_the_middle_is_heard_whole(text: str, topic: str) -> None:
+    """A carrier found mid-sentence ("... is that too early") is not where the question starts: the
+    free-form slot holds the whole question, so its topic words reach the topic model."""
+    heard = load_resolver("en-US").resolve(text)
+    assert heard.intent in ("AskQuestionIntent", "AskWhenIntent", "AskHowLongIntent"), heard
+    question = heard.slots["question"]["value"]
+    match = load_content("en-US").knowledge.match(question)
+    assert match.topic is not None and match.topic.id == topic, (question, match)
