@@ -42,6 +42,7 @@ FALLBACK = "AMAZON.FallbackIntent"
 # Turns answered without dropping the question that was pending.
 ASIDES = frozenset({
     "AskQuestionIntent", "AskWhenIntent", "AskHowLongIntent", "ReportSymptomIntent", "ReportInabilityIntent",
+    "ReportPainIntent",
     "AMAZON.HelpIntent", "AMAZON.RepeatIntent", "ThanksIntent",
 })
 NOTHING = "nothing"  # the "question" when none is pending: what a bare yes, date or name does then

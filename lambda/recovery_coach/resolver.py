@@ -460,7 +460,7 @@ LEADING = re.compile(r"^(?:(?:so|well|okay|ok|and|but|now|right|hey|hi|hello|yea
 
 FAMILY = {  # intents Alexa tells apart only by their carrier phrases
     "AskQuestionIntent": ("AskWhenIntent", "AskHowLongIntent", "AskQuestionIntent"),
-    "ReportSymptomIntent": ("ReportInabilityIntent", "ReportSymptomIntent"),
+    "ReportSymptomIntent": ("ReportInabilityIntent", "ReportPainIntent", "ReportSymptomIntent"),
 }
 
 

@@ -129,8 +129,10 @@ class Screen:
         concepts = {name: frozenset(_key(w) for w in words) for name, words in (data.get("words") or {}).items()}
         self.negations = frozenset(data.get("negations") or ())
         self.losses = frozenset(data.get("losses") or ())
-        self.resolved = frozenset(stem(w) for w in data.get("resolved") or ())
+        self.resolved = frozenset(data.get("resolved") or ())  # exact words: "cleared" is over, "clear stuff" is not
         self.lists = frozenset(data.get("lists") or ())
+        self.interjections = frozenset(data.get("interjections") or ())
+        self.clause_starts = frozenset(data.get("clause_starts") or ())
         self.flags: dict[str, str] = {}
         phrases: list[_Phrase] = []
         for flag, spec in (data.get("flags") or {}).items():
@@ -139,8 +141,10 @@ class Screen:
                 phrases.append(_Phrase(flag, text, tuple(_slot(w, concepts, f"{flag}: {text!r}") for w in text.split())))
             if not spec.get("phrases"):
                 raise ValueError(f"red flag {flag}: no phrases")
-        self.not_symptoms = tuple(
-            tuple(_slot(w, concepts, f"not_symptoms: {t!r}") for w in t.split()) for t in data.get("not_symptoms") or ())
+        exact = {name: frozenset(words) for name, words in (data.get("words") or {}).items()}
+        self.not_symptoms = tuple(  # exact words, not stems: "be discharged" is not "discharge"
+            tuple(_slot(w, exact, f"not_symptoms: {t!r}", exact=True) for w in t.split())
+            for t in data.get("not_symptoms") or ())
         self._index: dict[str, list[_Phrase]] = {}
         for p in phrases:
             for first in p.slots[0]:
@@ -154,32 +158,45 @@ class Screen:
         return self.read(text)[0]
 
     def read(self, text: str) -> tuple[Hit | None, bool]:
-        """The list's first hit, and whether it heard a red flag denied ("no chest pain") or a
-        phrase that is not a symptom ("fell asleep")."""
+        """The list's first hit, and whether it heard a red flag denied ("no chest pain")."""
+        hit, denied, _ = self._read(text)
+        return hit, denied
+
+    def _read(self, text: str) -> tuple[Hit | None, bool, str | None]:
+        """The list's first hit; whether it heard a red flag denied; and, when a phrase that is not a
+        symptom was taken out ("fell asleep", "the numbing injection"), the words left for the net."""
         words = tokens(text)
         keys = [_key(w) for w in words]
-        denied = False
-        for span in self._spans(keys, self.not_symptoms):
-            denied = True  # "I can't walk the dog yet" is not a symptom, whatever the net thinks
-            for k in span:
+        rest = None
+        spans = self._spans(words, self.not_symptoms)
+        if spans:
+            for k in (k for span in spans for k in span):
                 keys[k] = ""
+            rest = " ".join(w for w, k in zip(words, keys, strict=True) if k)
+        denied = False
         for i, key in enumerate(keys):
             for phrase in self._index.get(key, ()):
                 at = _find(keys, phrase.slots, i)
                 if at is None:
                     continue
                 if not self._negated(words, keys, at):
-                    return Hit(phrase.flag, "list", phrase.text), denied
+                    return Hit(phrase.flag, "list", phrase.text), denied, rest
                 denied = True
-        return None, denied
+        return None, denied, rest
+
+    def for_net(self, text: str) -> tuple[Hit | None, bool, str]:
+        """What the list says, and the words left once the phrases that are not symptoms are out
+        (the text as said when there were none: only then does the net read it)."""
+        hit, denied, rest = self._read(text)
+        return hit, denied, text if rest is None else rest
 
     @staticmethod
-    def _spans(keys: list[str], patterns: Iterable[tuple[frozenset[str], ...]]) -> list[list[int]]:
+    def _spans(words: list[str], patterns: Iterable[tuple[frozenset[str], ...]]) -> list[list[int]]:
         out = []
         for slots in patterns:
-            for i, key in enumerate(keys):
-                if key in slots[0]:
-                    at = _find(keys, slots, i, gap=0)
+            for i, word in enumerate(words):
+                if word in slots[0]:
+                    at = _find(words, slots, i, gap=0)
                     if at is not None:
                         out.append(at)
         return out
@@ -192,7 +209,9 @@ class Screen:
         inside = [words[k] for k in range(start, end + 1) if k not in at]
         if self.negations.intersection(inside):
             return True
-        before = words[max(0, start - 8):start]
+        first = max(0, start - 8)
+        before = [w for k, w in enumerate(words[first:start], first)
+                  if not (w in self.interjections and words[k + 1] in self.clause_starts)]  # "no, my mom fell"
         if not self.lists.intersection(before[-4:]):
             before = before[-4:]
         if "but" in before:  # "it's probably nothing, but there's blood": a new clause
@@ -201,7 +220,7 @@ class Screen:
             return True
         after = words[end + 1:end + 5]
         for k, word in enumerate(after):
-            if stem(word) in self.resolved and not (k and after[k - 1] in self.negations | self.losses):
+            if word in self.resolved and not (k and after[k - 1] in self.negations | self.losses):
                 return True  # "the fever is gone", but not "the bleeding won't stop"
         return False
 
@@ -221,9 +240,9 @@ class Screen:
         """The red flag in `text`, by the list first, else by the net; None if neither sees one."""
         if not text or not text.strip():
             return None
-        hit, denied = self.read(text)
-        if hit is not None or denied:
-            return hit  # the net has no sense of negation: a red flag the list heard denied stays denied
+        hit, denied, rest = self.for_net(text)
+        if hit is not None or denied or rest != text:
+            return hit  # the net has no sense of negation, nor of "I can't walk the dog yet": the list decides
         p, flag = self.probability(text)
         return Hit(flag, "net", f"{p:.3f}") if p >= self.threshold else None
 
@@ -232,7 +251,7 @@ class Screen:
         return hit.flag if hit else None
 
 
-def _slot(word: str, concepts: Mapping[str, frozenset[str]], where: str) -> frozenset[str]:
+def _slot(word: str, concepts: Mapping[str, frozenset[str]], where: str, exact: bool = False) -> frozenset[str]:
     out: set[str] = set()
     for alt in word.split("|"):
         if alt.isupper() and alt not in _NUMBER_WORDS:
@@ -240,7 +259,7 @@ def _slot(word: str, concepts: Mapping[str, frozenset[str]], where: str) -> froz
                 raise ValueError(f"{where}: unknown word group {alt}")
             out |= concepts[alt]
         else:
-            out.add(_key(alt))
+            out.add(alt if exact else _key(alt))
     return frozenset(out)
 
 

@@ -210,3 +210,18 @@ def test_the_fallback_carries_one_safety_sentence(services, locale: str) -> None
 def test_the_crisis_lines_are_content_data() -> None:
     for locale, line in CRISIS_LINES.items():
         assert line in load_content(locale).text("safety.crisis")
+
+
+@pytest.mark.parametrize("said", ["it hurts much more than it did yesterday", "no, my dad has just fallen over",
+                                  "there's discharge coming from the wound", "the cut is weeping clear fluid",
+                                  "my pills don't do anything for it", "he can hardly stay awake"])
+def test_what_the_carrier_or_an_exclamation_says_is_heard(services, said: str) -> None:
+    """"It hurts …" keeps its pain; "no, my dad …" is not a denial; "clear fluid" is not "cleared"."""
+    assert Alexa().say(said).speech.startswith(urgent())
+
+
+@pytest.mark.parametrize("said", ["will my dad be discharged today", "is there a numbing injection first",
+                                  "how likely is a collapsed vertebra after this", "can the cement leak",
+                                  "what's the risk of infection"])
+def test_the_procedures_own_words_are_questions_not_emergencies(services, said: str) -> None:
+    assert not Alexa().say(said).speech.startswith(urgent())

@@ -9,7 +9,7 @@ from ask_sdk_model import Response
 from recovery_coach import dialog
 from recovery_coach.handlers.base import RED_FLAG, Turn
 from recovery_coach.handlers.questions import okay
-from recovery_coach.handlers.forms import with_form
+from recovery_coach.handlers.forms import SYMPTOM_INTENTS, with_form
 
 QUESTION_INTENTS = ("AskQuestionIntent", "AskWhenIntent", "AskHowLongIntent")
 
@@ -55,9 +55,7 @@ class AskQuestionHandler(AbstractRequestHandler):
 
 class ReportSymptomHandler(AbstractRequestHandler):
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("ReportSymptomIntent")(handler_input) or is_intent_name("ReportInabilityIntent")(
-            handler_input
-        )
+        return any(is_intent_name(name)(handler_input) for name in SYMPTOM_INTENTS)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)  # not a red flag (UrgentHandler comes first): a kind word
