@@ -175,9 +175,9 @@ def red_flag_model() -> dict[str, Any]:
     screen = load_screen((HERE / "en", HERE / "en-GB"))  # the list with both temperature scales
     texts = [i.text for i in items]
     labels = [str(i.label) if i.kind == "red_flag" else NONE for i in items]
-    read = [screen.for_net(t) for t in texts]
-    listed = np.array([hit is not None for hit, _, _ in read])
-    denied = np.array([hit is None and (no or rest != t) for (hit, no, rest), t in zip(read, texts, strict=True)])
+    read = [screen.read(t) for t in texts]
+    listed = np.array([hit is not None for hit, _ in read])
+    denied = np.array([hit is None and no for hit, no in read])
     flagged_kind = np.array([i.kind == "red_flag" for i in items])
     harmless = np.array([i.kind == "harmless" for i in items])
     others = ~flagged_kind & ~harmless

@@ -158,37 +158,24 @@ class Screen:
         return self.read(text)[0]
 
     def read(self, text: str) -> tuple[Hit | None, bool]:
-        """The list's first hit, and whether it heard a red flag denied ("no chest pain")."""
-        hit, denied, _ = self._read(text)
-        return hit, denied
-
-    def _read(self, text: str) -> tuple[Hit | None, bool, str | None]:
-        """The list's first hit; whether it heard a red flag denied; and, when a phrase that is not a
-        symptom was taken out ("fell asleep", "the numbing injection"), the words left for the net."""
+        """The list's first hit, and whether it heard a red flag denied ("no chest pain") or a
+        phrase that is not a symptom ("fell asleep", "the numbing injection")."""
         words = tokens(text)
         keys = [_key(w) for w in words]
-        rest = None
-        spans = self._spans(words, self.not_symptoms)
-        if spans:
-            for k in (k for span in spans for k in span):
-                keys[k] = ""
-            rest = " ".join(w for w, k in zip(words, keys, strict=True) if k)
         denied = False
+        for span in self._spans(words, self.not_symptoms):
+            denied = True  # "I can't walk the dog yet" is not a symptom, whatever the net thinks
+            for k in span:
+                keys[k] = ""
         for i, key in enumerate(keys):
             for phrase in self._index.get(key, ()):
                 at = _find(keys, phrase.slots, i)
                 if at is None:
                     continue
                 if not self._negated(words, keys, at):
-                    return Hit(phrase.flag, "list", phrase.text), denied, rest
+                    return Hit(phrase.flag, "list", phrase.text), denied
                 denied = True
-        return None, denied, rest
-
-    def for_net(self, text: str) -> tuple[Hit | None, bool, str]:
-        """What the list says, and the words left once the phrases that are not symptoms are out
-        (the text as said when there were none: only then does the net read it)."""
-        hit, denied, rest = self._read(text)
-        return hit, denied, text if rest is None else rest
+        return None, denied
 
     @staticmethod
     def _spans(words: list[str], patterns: Iterable[tuple[frozenset[str], ...]]) -> list[list[int]]:
@@ -240,9 +227,9 @@ class Screen:
         """The red flag in `text`, by the list first, else by the net; None if neither sees one."""
         if not text or not text.strip():
             return None
-        hit, denied, rest = self.for_net(text)
-        if hit is not None or denied or rest != text:
-            return hit  # the net has no sense of negation, nor of "I can't walk the dog yet": the list decides
+        hit, denied = self.read(text)
+        if hit is not None or denied:
+            return hit  # the net has no sense of negation: a red flag the list heard denied stays denied
         p, flag = self.probability(text)
         return Hit(flag, "net", f"{p:.3f}") if p >= self.threshold else None
 
