@@ -8,13 +8,16 @@ endif
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-py312
+# `make chat` needs only what the deployed function needs: its own small venv, the function's lock.
+CHAT_VENV := .venv-chat
+CHAT_STAMP := $(CHAT_VENV)/.installed-py312
 DDB_STAMP := .tools/dynamodb-local/.installed
 SMAPI_STAMP := .tools/ask-smapi-model/.installed
 
 .PHONY: help install lock lint chat test unit models check-models validate build load slow bench quality clean
 
 help:
-	@echo "make chat      talk to the skill in this terminal (installs first)"
+	@echo "make chat      talk to the skill in this terminal (installs the runtime only, into .venv-chat)"
 	@echo "make test      install everything and run every test"
 	@echo "make lock      re-resolve pyproject.toml into lambda/requirements.txt and requirements-dev.txt"
 	@echo "make lint      ruff check and mypy (make test runs them too)"
@@ -37,6 +40,13 @@ $(STAMP): pyproject.toml requirements-dev.txt lambda/requirements.txt
 
 install: $(STAMP)
 
+$(CHAT_STAMP): pyproject.toml lambda/requirements.txt
+	@test -n "$(PYTHON)" || { echo "no Python 3.12: see scripts/python312" >&2; exit 1; }
+	$(PYTHON) -m venv --clear $(CHAT_VENV)
+	$(CHAT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r lambda/requirements.txt
+	$(CHAT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
 # Needs PyPI. Both files are generated: edit pyproject.toml, then run this.
 LOCK_ARGS := --universal --python-version 3.12 --generate-hashes --custom-compile-command "make lock" --quiet
 lock: $(STAMP)
@@ -52,8 +62,8 @@ $(SMAPI_STAMP): tools/ask-smapi-model/package.json tools/ask-smapi-model/package
 	bash scripts/install-ask-smapi-model.sh >/dev/null
 	touch $@
 
-chat: $(STAMP)
-	$(VENV)/bin/recovery-coach chat
+chat: $(CHAT_STAMP)
+	$(CHAT_VENV)/bin/recovery-coach chat
 
 models: $(STAMP)
 	$(PY) -m tools.build_models
@@ -102,4 +112,4 @@ slow: $(STAMP)
 	scripts/isolated $(PY) -m bench.load.slow --seconds 20 --stalled 50 --json bench/slow-results.json
 
 clean:
-	rm -rf $(VENV) .tools .pytest_cache
+	rm -rf $(VENV) $(CHAT_VENV) .tools .pytest_cache

@@ -2,18 +2,33 @@
 
     recovery-coach ask "when can I drive"      one utterance, prints what Alexa would say
     recovery-coach chat                        a conversation (one utterance per line when piped)
+    recovery-coach report                      your check-ins as a web page (--csv for CSV)
+    recovery-coach serve --local               open report links on this computer
+
+Locally the CLI plays Alexa's part: it builds the request envelopes, shows cards, answers the skill's
+permission requests at the terminal, and runs Alexa's Reminders API on 127.0.0.1 (local_alexa.py).
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, TextIO
 
 from lambda_function import lambda_handler
 from recovery_coach import envelope
-from recovery_coach.resolver import load_resolver
+from recovery_coach.resolver import load_resolver, locales
 from recovery_coach.speech import to_plain
+
+# What the terminal asks when the skill asks Alexa for a permission (Connections.SendRequest AskFor).
+PERMISSION_PROMPTS = {
+    "alexa::alerts:reminders:skill:readwrite": "Allow Spine Recovery to set reminders? [y/n] ",
+}
+PERMISSION_PROMPT = "Allow Spine Recovery this permission? [y/n] "
+YES, NO = {"y", "yes"}, {"n", "no"}
 
 
 def _say(response: dict[str, Any]) -> str:
@@ -21,11 +36,39 @@ def _say(response: dict[str, Any]) -> str:
     return to_plain(speech.get("ssml") or speech.get("text") or "")
 
 
+def _card(response: dict[str, Any]) -> str | None:
+    """The card Alexa would put in the Alexa app, as one line: [Card: title] text."""
+    card = response.get("response", {}).get("card") or {}
+    text = card.get("content") or card.get("text")
+    if not card or not (text or card.get("title")):
+        return None
+    return f"[Card: {card.get('title') or ''}] {' '.join(str(text or '').split())}".rstrip()
+
+
+def _permission_request(response: dict[str, Any]) -> dict[str, Any] | None:
+    for directive in response.get("response", {}).get("directives") or []:
+        if directive.get("type") == "Connections.SendRequest" and directive.get("name") == "AskFor":
+            return dict(directive)
+    return None
+
+
+def _data_file(name: str) -> Path:
+    """A file beside the local SQLite database: what the Alexa cloud would keep for this laptop."""
+    from recovery_coach.config import Settings
+
+    return Settings.from_env().sqlite_path.with_name(name)
+
+
 class Conversation:
     """One user on one device, turn by turn, as Alexa would drive the skill."""
 
-    def __init__(self, user: str, locale: str) -> None:
+    def __init__(self, user: str, locale: str, alexa: Any | None = None) -> None:
+        self.user = user
         self.device = envelope.Device.for_user(user, locale=locale)
+        self.alexa = alexa
+        if alexa is not None:
+            self.device.api_endpoint, self.device.api_access_token = alexa.endpoint, alexa.token
+            self.device.permissions = alexa.permissions(self.device.user_id)
         self.resolver = load_resolver(locale)
         self.session = envelope.Session()
         self.ended = False
@@ -38,6 +81,21 @@ class Conversation:
             event = envelope.launch(self.device, self.session)
         else:
             event = envelope.intent(heard.intent or "AMAZON.FallbackIntent", self.device, self.session, heard.slots)
+        return self._turn(event)
+
+    def answer_permission(self, request: dict[str, Any], status: str) -> dict[str, Any]:
+        """Alexa's side of AskFor: record the user's answer, then send the skill its Connections.Response."""
+        payload = request.get("payload") or {}
+        scopes = [s.get("permissionScope") for s in payload.get("permissionScopes") or [] if s.get("permissionScope")]
+        if status == "ACCEPTED" and self.alexa is not None:
+            self.device.permissions = self.alexa.grant(self.device.user_id, scopes)
+        body = {"type": "Connections.Response", "name": "AskFor", "status": {"code": "200", "message": "OK"},
+                "payload": {"permissionScope": scopes[0] if scopes else "", "status": status},
+                "token": request.get("token") or ""}
+        self.session = envelope.Session()  # Alexa answers in a new session
+        return self._turn(envelope.request(body, self.device, self.session))
+
+    def _turn(self, event: dict[str, Any]) -> dict[str, Any]:
         response = lambda_handler(event, None)
         self.ended = not self.session.advance(response)
         if self.ended:
@@ -45,30 +103,112 @@ class Conversation:
         return response
 
 
+@contextlib.contextmanager
+def _local_alexa() -> Iterator[Any | None]:
+    """Alexa's cloud APIs on 127.0.0.1 for this run; None if they can't start (say, the data folder
+    can't be made), and then the skill runs without them, as it does on a device without permissions."""
+    from recovery_coach.local_alexa import LocalAlexa
+    from recovery_coach.skill import default_services
+
+    services = default_services()
+    alexa = LocalAlexa(_data_file("recovery.alexa.json"), services.clock, timezone=services.settings.default_timezone)
+    try:
+        alexa.start()
+    except OSError:
+        yield None
+        return
+    try:
+        yield alexa
+    finally:
+        alexa.stop()
+
+
 def _ask(args: argparse.Namespace, out: TextIO) -> int:
-    response = Conversation(args.user, args.locale).send(args.utterance)
+    with _local_alexa() as alexa:
+        response = Conversation(args.user, args.locale, alexa).send(args.utterance)
     out.write((json.dumps(response, indent=2) if args.json else _say(response)) + "\n")
     return 0
 
 
-def _chat(args: argparse.Namespace, inp: TextIO, out: TextIO) -> int:
-    talk = Conversation(args.user, args.locale)
-    interactive = inp.isatty()
-    out.write(f"Alexa: {_say(talk.send('open ' + talk.resolver.invocation))}\n")
-    while not talk.ended:
-        if interactive:
-            out.write("You: ")
-            out.flush()
-        line = inp.readline()
-        if not line:
-            break
-        text = line.strip()
-        if not text:
+class Terminal:
+    """The user's side: a line editor on a terminal (readline: editing, and this session's history only,
+    never written to disk), or one line at a time from a pipe, echoed so the transcript reads whole."""
+
+    def __init__(self, inp: TextIO, out: TextIO) -> None:
+        self.inp, self.out = inp, out
+        self.interactive = inp.isatty() and inp is sys.stdin
+        if self.interactive:
+            try:
+                import readline
+
+                readline.set_auto_history(True)
+            except ImportError:  # a Python built without it: plain input() still works
+                pass
+
+    def read(self, prompt: str) -> str | None:
+        """The next non-empty line, or None at the end of input (Ctrl-D)."""
+        while True:
+            if self.interactive:
+                try:
+                    line = input(prompt)
+                except EOFError:
+                    self.out.write("\n")
+                    return None
+            else:
+                line = self.inp.readline()
+                if not line:
+                    return None
+                if line.strip():
+                    self.out.write(f"{prompt}{line.strip()}\n")
+            if line.strip():
+                return line.strip()
+
+    def show(self, response: dict[str, Any]) -> None:
+        self.out.write(f"Alexa: {_say(response)}\n")
+        card = _card(response)
+        if card:
+            self.out.write(card + "\n")
+        self.out.flush()
+
+
+def _permission_answer(term: Terminal, request: dict[str, Any]) -> str:
+    """ACCEPTED, DENIED, or NOT_ANSWERED (end of input, or three answers that are neither yes nor no)."""
+    scopes = [s.get("permissionScope") for s in (request.get("payload") or {}).get("permissionScopes") or []]
+    prompt = PERMISSION_PROMPTS.get(scopes[0] if scopes else "", PERMISSION_PROMPT)
+    for _ in range(3):
+        line = term.read(prompt)
+        if line is None:
+            return "NOT_ANSWERED"
+        if line.lower().strip(".!") in YES:
+            return "ACCEPTED"
+        if line.lower().strip(".!") in NO:
+            return "DENIED"
+    return "NOT_ANSWERED"
+
+
+def _talk(talk: Conversation, term: Terminal) -> None:
+    term.show(response := talk.send("open " + talk.resolver.invocation))
+    while True:
+        request = _permission_request(response)
+        if request is not None:
+            term.show(response := talk.answer_permission(request, _permission_answer(term, request)))
             continue
-        if not interactive:
-            out.write(f"You: {text}\n")
-        out.write(f"Alexa: {_say(talk.send(text))}\n")
-        out.flush()
+        if talk.ended:
+            return
+        text = term.read("You: ")
+        if text is None:
+            return
+        term.show(response := talk.send(text))
+
+
+def _chat(args: argparse.Namespace, inp: TextIO, out: TextIO) -> int:
+    term = Terminal(inp, out)
+    try:
+        with _local_alexa() as alexa:
+            _talk(Conversation(args.user, args.locale, alexa), term)
+    except KeyboardInterrupt:  # Ctrl-C: leave quietly, as a shell command does
+        out.write("\n")
+        return 130
     return 0
 
 
@@ -101,26 +241,29 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
 
 def _report(args: argparse.Namespace, out: TextIO) -> int:
     """The same store the skill uses, read directly: this is the local user's own data."""
-    from datetime import timedelta
+    from recovery_coach.report.local import own_report
 
-    from recovery_coach.handlers.base import user_key
-    from recovery_coach.report.render import render_csv
-    from recovery_coach.skill import default_services
-
-    services = default_services()
-    since = services.clock().date() - timedelta(days=args.days)
-    record = services.store.load(user_key(envelope.Device.for_user(args.user).user_id), since=since)
-    out.write(render_csv(record.checkins))
+    text = own_report(envelope.Device.for_user(args.user).user_id, args.days, csv=args.csv)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        out.write(f"wrote {args.output}\n")
+    else:
+        out.write(text)
     return 0
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _serve(args: argparse.Namespace, out: TextIO) -> int:
     from dataclasses import replace
 
     from recovery_coach.config import Settings
-    from recovery_coach.webhook.serve import serve
 
     settings = Settings.from_env()
+    if args.local:
+        from recovery_coach.report.local import serve_local
+
+        return serve_local(settings, args.port, out)
+    from recovery_coach.webhook.serve import serve
+
     if args.route:
         settings = replace(settings, alexa_route=args.route)
     if args.no_verify:
@@ -133,7 +276,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="recovery-coach", description="Spine Recovery, in a terminal.")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--user", default="patient", help="speak as this Alexa account (default: patient)")
-    common.add_argument("--locale", default="en-US", help="Alexa locale, e.g. en-US")
+    common.add_argument("--locale", default="en-US", help=f"Alexa locale: {', '.join(locales())}")
     sub = p.add_subparsers(dest="command", required=True)
     ask = sub.add_parser("ask", parents=[common], help="say one thing and print the answer")
     ask.add_argument("utterance")
@@ -141,10 +284,13 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("chat", parents=[common], help="hold a conversation")
     explain = sub.add_parser("explain", parents=[common], help="show how an utterance is understood")
     explain.add_argument("utterance")
-    report = sub.add_parser("report", parents=[common], help="export this user's check-ins")
-    report.add_argument("--csv", action="store_true", required=True, help="write CSV to standard output")
-    report.add_argument("--days", type=int, default=365, help="how far back (default 365)")
+    report = sub.add_parser("report", parents=[common], help="this user's check-ins: a web page, or CSV")
+    report.add_argument("--csv", action="store_true", help="CSV instead of the web page")
+    report.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    report.add_argument("--days", type=int, help="how far back (default: 30 for the page, 365 for CSV)")
     serve = sub.add_parser("serve", help="run the skill as an HTTP service (put a TLS proxy in front)")
+    serve.add_argument("--local", action="store_true",
+                       help="only open report links, on 127.0.0.1 (no Alexa traffic, no SKILL_ID needed)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--workers", type=int, default=2, help="processes (default 2)")
@@ -154,18 +300,21 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
+    "ask": _ask, "serve": _serve, "report": _report, "explain": _explain,
+}
+
+
 def main(argv: list[str] | None = None, inp: TextIO | None = None, out: TextIO | None = None) -> int:
     args = parser().parse_args(argv)
     inp, out = inp or sys.stdin, out or sys.stdout
-    if args.command == "ask":
-        return _ask(args, out)
-    if args.command == "serve":
-        return _serve(args)
-    if args.command == "report":
-        return _report(args, out)
-    if args.command == "explain":
-        return _explain(args, out)
-    return _chat(args, inp, out)
+    known = locales()
+    if getattr(args, "locale", "en-US") not in known:
+        sys.stderr.write(f"recovery-coach: unknown locale {args.locale!r}; use one of: {', '.join(known)}\n")
+        return 2
+    if args.command == "chat":
+        return _chat(args, inp, out)
+    return COMMANDS[args.command](args, out)
 
 
 if __name__ == "__main__":

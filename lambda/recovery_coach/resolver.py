@@ -465,6 +465,12 @@ FAMILY = {  # intents Alexa tells apart only by their carrier phrases
 
 
 @functools.cache
+def locales() -> list[str]:
+    """The locales there is a generated interaction model for (en-US, en-GB, ...)."""
+    return sorted((p.stem for p in MODELS.glob("*.json")), key=lambda name: (name != "en-US", name))
+
+
+@functools.cache
 def load_resolver(locale: str = "en-US") -> Resolver:
     path = MODELS / f"{locale}.json"
     if not path.exists():

@@ -63,3 +63,46 @@ def test_the_dev_lock_agrees_with_the_function_lock_and_the_venv_is_the_dev_lock
 def test_tests_run_on_the_python_the_function_runs_on() -> None:
     runtime = load_template(DEFAULT_TEMPLATE)["Globals"]["Function"]["Runtime"]
     assert runtime == f"python{sys.version_info.major}.{sys.version_info.minor}"
+
+
+BLOCK_DEV_PACKAGES = """
+import importlib.abc, sys
+from importlib import metadata
+from packaging.utils import canonicalize_name
+runtime = set(sys.argv[1].split(","))
+blocked = {top for top, dists in metadata.packages_distributions().items()
+           if not {canonicalize_name(d) for d in dists} & runtime}
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.partition(".")[0] in blocked:
+            raise ImportError(f"{name} is not in lambda/requirements.txt")
+        return None
+for name in list(sys.modules):  # packaging, imported above, goes too
+    if name.partition(".")[0] in blocked:
+        del sys.modules[name]
+sys.meta_path.insert(0, Block())
+sys.argv = ["recovery-coach", *sys.argv[2:]]
+from recovery_coach.cli import main
+sys.exit(main())
+"""
+
+
+def test_chat_needs_only_what_the_function_needs(tmp_path: Path) -> None:
+    """`make chat` installs lambda/requirements.txt only: a whole conversation runs with every other
+    installed package unimportable (check-in, sharing, the report card, a reminder, the report)."""
+    import os
+    import subprocess
+
+    runtime = ",".join([*locked(ROOT / "lambda" / "requirements.txt"), "recovery-coach"])
+    env = {**os.environ, "RECOVERY_COACH_DB": str(tmp_path / "db.sqlite3")}
+    talk = ("log my pain as six\nno\nshare my check-ins with my caregiver\ncall me Mom\n"
+            "send the report link to my caregiver\nremind me to check in every day at 9 am\nyes\ny\nstop\n")
+    for args, stdin, says in (
+        (["chat"], talk, "I'll remind you every day at 9 AM"),
+        (["ask", "do I have a reminder"], "", "9 AM"),
+        (["report"], "", "<title>Pain check-ins for "),
+    ):
+        done = subprocess.run([sys.executable, "-c", BLOCK_DEV_PACKAGES, runtime, *args], input=stdin,
+                              capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 0 and says in done.stdout, done.stderr[-2000:]
+        assert "[Card: Pain report link]" in done.stdout or args != ["chat"]
