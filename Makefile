@@ -6,6 +6,9 @@ ifeq ($(origin PYTHON),undefined)
 PYTHON := $(shell scripts/python312)
 endif
 VENV := .venv
+# Python's default: compiled modules are cached in __pycache__. Some machines turn that off, and then
+# every test process compiles the skill and rewrites every test module again.
+unexport PYTHONDONTWRITEBYTECODE
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-py312
 # `make chat` needs only what the deployed function needs: its own small venv, the function's lock.
@@ -14,11 +17,13 @@ CHAT_STAMP := $(CHAT_VENV)/.installed-py312
 DDB_STAMP := .tools/dynamodb-local/.installed
 SMAPI_STAMP := .tools/ask-smapi-model/.installed
 
-.PHONY: help install lock lint chat test unit models check-models validate build load slow bench quality clean
+.PHONY: help install lock lint chat test unit soak chromium models check-models validate build load slow bench quality clean
 
 help:
 	@echo "make chat      talk to the skill in this terminal (installs the runtime only, into .venv-chat)"
-	@echo "make test      install everything and run every test"
+	@echo "make test      install everything and run every test (each phase says its seconds)"
+	@echo "make unit      the unit tests only: no Java, no Chromium, about half a minute"
+	@echo "make soak      the functional suite 5 times in a row (SOAK_ROUNDS=N, SOAK_BUSY=1), to find flakes"
 	@echo "make lock      re-resolve pyproject.toml into lambda/requirements.txt and requirements-dev.txt"
 	@echo "make lint      ruff check and mypy (make test runs them too)"
 	@echo "make models    regenerate skill-package/ from interaction_models/"
@@ -29,13 +34,14 @@ help:
 	@echo "make bench     cold start, warm turns, round trips, memory, package size vs ASK SDK baselines"
 	@echo "make quality   understanding, per kind and locale, on the corpus's dev part (QUALITY.md)"
 
-# The venv is exactly the lock: made afresh, the locked (hashed) versions installed, then this
-# package itself without dependencies.
+# The venv is exactly the lock: made afresh, the locked (hashed) versions installed with the locked
+# uv, then this package itself without dependencies.
 $(STAMP): pyproject.toml requirements-dev.txt lambda/requirements.txt
 	@test -n "$(PYTHON)" || { echo "no Python 3.12: see scripts/python312" >&2; exit 1; }
 	$(PYTHON) -m venv --clear $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	scripts/uv-bootstrap $(VENV) requirements-dev.txt
+	$(VENV)/bin/uv pip install --quiet --python $(PY) --require-hashes --compile-bytecode -r requirements-dev.txt
+	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
 	touch $@
 
 install: $(STAMP)
@@ -76,15 +82,31 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pre-commit validate-config .pre-commit-config.yaml
 
-# Tests run in a private network namespace: servers they start are reachable at 127.0.0.1 only.
-# Then the date-sensitive tests again at chosen instants (month and year ends, DST changes, a leap day).
-test: $(STAMP) $(DDB_STAMP) $(SMAPI_STAMP) lint
-	bash scripts/install-chromium.sh
-	scripts/isolated $(PY) -m pytest -q $(PYTEST_ARGS)
-	scripts/isolated scripts/test-instants $(PY)
+# Every test, in phases that each say their seconds. Tests run in a private network namespace:
+# servers they start are reachable at 127.0.0.1 only. pytest-xdist runs them on both cores
+# (XDIST=0 for one process). Then the date-sensitive tests again at chosen instants (month and year
+# ends, DST changes, a leap day), two instants at a time.
+XDIST ?= 2
+PYTEST := $(PY) -m pytest -q -p no:cacheprovider $(if $(filter-out 0,$(XDIST)),-n $(XDIST))
+test:
+	@scripts/phase install $(MAKE) --no-print-directory $(STAMP) $(DDB_STAMP) $(SMAPI_STAMP) chromium
+	@scripts/phase lint $(MAKE) --no-print-directory lint
+	@scripts/phase unit scripts/isolated $(PYTEST) tests/unit $(PYTEST_ARGS)
+	@scripts/phase functional scripts/isolated $(PYTEST) tests/functional $(PYTEST_ARGS)
+	@scripts/phase instants scripts/isolated scripts/test-instants $(PY)
 
+# The inner loop: no Java, no Chromium, about half a minute.
 unit: $(STAMP) $(SMAPI_STAMP)
-	$(PY) -m pytest -q tests/unit $(PYTEST_ARGS)
+	$(PYTEST) tests/unit $(PYTEST_ARGS)
+
+# The functional suite SOAK_ROUNDS times in a row (default 5), to find flakes; SOAK_BUSY=1 keeps one
+# core busy meanwhile, as a loaded machine would. For the clinic, not CI: `make test` first.
+SOAK_ROUNDS ?= 5
+soak: $(STAMP) $(DDB_STAMP) $(SMAPI_STAMP) chromium
+	scripts/isolated scripts/soak $(SOAK_ROUNDS) $(PYTEST) tests/functional $(PYTEST_ARGS)
+
+chromium:
+	bash scripts/install-chromium.sh
 
 validate:
 	bash scripts/sam-validate.sh

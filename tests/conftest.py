@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import types
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -38,17 +39,35 @@ ZONE = ZoneInfo("America/Chicago")  # Settings.default_timezone: the zone of a d
 TODAY = NOW.astimezone(ZONE).date()  # the device's "today" at NOW
 
 # Tests whose outcome depends on the date and hour: scripts/test-instants runs these (-m dates)
-# under each chosen instant, with the process clock moved there too (time-machine).
-DATE_SENSITIVE = {
-    "test_checkins", "test_review_fixes", "test_apl", "test_report_routes", "test_reminders", "test_sharing",
-    "test_checkin_outage", "test_dates", "test_webhook", "test_resolver_dates", "test_dialog",
-}
+# under each chosen instant, with the process clock moved there too (time-machine). A test is one
+# when its own code names the instant (below), or when it carries @pytest.mark.dates because it
+# works through dated records without naming a date (today's check-in, the week, a reminder's time,
+# a code's or a link's expiry). Not one: tests marked `timing`, whose outcome is seconds of waiting
+# (an outage, a lost answer, a spent budget; the calendar paths they pass through run at each
+# instant in the store contract), and tests that start the CLI as a process (time-machine moves
+# this process's clock only).
+INSTANT_NAMES = frozenset({
+    "NOW", "TODAY", "ZONE", "day_at", "clock", "Clock", "date", "datetime", "timedelta", "today", "time_machine",
+})
+
+
+def _names(code: types.CodeType) -> set[str]:
+    """Every global, attribute and local name a function's code (and code nested in it) uses."""
+    found = set(code.co_names) | set(code.co_varnames)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            found |= _names(const)
+    return found
+
+
+def names_the_instant(function: Callable[..., Any]) -> bool:
+    return bool(_names(function.__code__) & INSTANT_NAMES)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        module = getattr(item, "module", None)  # test functions have one; other items don't
-        if module is not None and module.__name__.rsplit(".", 1)[-1] in DATE_SENSITIVE:
+        function = getattr(item, "function", None)  # test functions have one; other items don't
+        if function is not None and names_the_instant(function) and not item.get_closest_marker("timing"):
             item.add_marker(pytest.mark.dates)
 
 

@@ -22,6 +22,7 @@ so the engine (which listens on all interfaces) is reachable only locally.
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import re
 import shutil
@@ -29,6 +30,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -125,18 +127,27 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child
 
 def make_client(endpoint: str, *, attempts: int = 2, connect_timeout: float = 2.0,
                 read_timeout: float = 5.0) -> Any:
-    """A boto3 DynamoDB client for DynamoDB Local with fake credentials and short timeouts."""
-    session = boto3.session.Session(
-        aws_access_key_id=FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"],
-        region_name=REGION,
-    )
+    """A boto3 DynamoDB client for DynamoDB Local with fake credentials and short timeouts.
+
+    Every client comes from one session, so botocore parses DynamoDB's service model once per
+    process (a new session per client cost about 60 ms, twice per test)."""
     config = botocore.config.Config(
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries={"total_max_attempts": attempts, "mode": "standard"},
     )
-    return session.client("dynamodb", endpoint_url=endpoint, config=config)
+    with _SESSION_LOCK:  # creating clients from one session is not thread-safe
+        return _session().client("dynamodb", endpoint_url=endpoint, config=config, **_FAKE_CREDENTIALS)
+
+
+_SESSION_LOCK = threading.Lock()
+_FAKE_CREDENTIALS = {"aws_access_key_id": FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"],
+                     "aws_secret_access_key": FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"]}
+
+
+@functools.cache
+def _session() -> boto3.session.Session:
+    return boto3.session.Session(region_name=REGION, **_FAKE_CREDENTIALS)
 
 
 # --------------------------------------------------------------------------
@@ -279,7 +290,7 @@ class DynamoLocal:
 
     def __del__(self) -> None:  # last resort; fixtures call stop() explicitly
         try:
-            self.stop(timeout=2.0)
+            DynamoLocal.stop(self, timeout=2.0)  # a shared engine has no process here: nothing to do
         except Exception:  # noqa: BLE001 - never raise from __del__
             pass
 
@@ -509,11 +520,9 @@ class DynamoTable:
 
     def resource(self) -> Any:
         """boto3 Table resource for the same table (fake credentials)."""
-        return boto3.session.Session(
-            aws_access_key_id=FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"],
-            region_name=self.region,
-        ).resource("dynamodb", endpoint_url=self.endpoint).Table(self.name)
+        with _SESSION_LOCK:
+            return _session().resource("dynamodb", endpoint_url=self.endpoint, region_name=self.region,
+                                       **_FAKE_CREDENTIALS).Table(self.name)
 
     def recreate(self) -> None:
         """Re-create the (empty) table after a ``restart()`` wiped the in-memory engine."""
@@ -551,14 +560,39 @@ def _table_logical_id(template_path: Path) -> str:
     return ids[0]
 
 
+class SharedDynamoLocal(DynamoLocal):
+    """A DynamoDB Local that another process started and keeps running (tests/instants.py runs
+    the ten instants against one engine, each test on its own table). Stopping it is refused: a
+    test that stops the engine must own it, so it is marked `timing` and never runs at an instant."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(port=port)
+
+    def is_running(self) -> bool:
+        return True
+
+    def start(self) -> DynamoLocal:
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        raise RuntimeError(f"DynamoDB Local on port {self.port} is shared ({SHARED_PORT_ENV}); a test can't stop it")
+
+
+SHARED_PORT_ENV = "RECOVERY_COACH_TEST_DYNAMODB_PORT"
+
+
 @pytest.fixture(scope="session")
 def dynamodb_local() -> Iterator[DynamoLocal]:
-    """Session-wide DynamoDB Local; fails (never skips) if it cannot run."""
+    """Session-wide DynamoDB Local (or the shared one SHARED_PORT_ENV names); fails (never skips) if
+    it cannot run."""
     with pytest.MonkeyPatch.context() as mp:
         for key, value in FAKE_AWS_ENV.items():
             mp.setenv(key, value)
         for key in FAKE_AWS_UNSET:
             mp.delenv(key, raising=False)
+        if shared := os.environ.get(SHARED_PORT_ENV, "").strip():
+            yield SharedDynamoLocal(int(shared))
+            return
         local = DynamoLocal()
         _require(local)
         try:

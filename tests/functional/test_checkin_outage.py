@@ -4,10 +4,14 @@ from __future__ import annotations
 import time
 from datetime import date
 
+import pytest
+
 from recovery_coach import skill
 from recovery_coach.handlers.base import user_key
 from tests.conftest import Clock, dynamo_store, install
 from tests.support import Alexa
+
+pytestmark = pytest.mark.timing  # DynamoDB Local stopped and started again mid-conversation
 
 
 def test_a_check_in_during_an_outage_is_not_claimed_and_can_be_retried(dynamodb_table, clock: Clock) -> None:

@@ -137,6 +137,7 @@ def test_thresholds_come_from_configuration(tmp_path, clock: Clock) -> None:
 
 # --- one check-in per local day ----------------------------------------------------------
 
+@pytest.mark.dates  # works through dated records
 def test_a_second_check_in_asks_before_replacing_and_keeps_history(any_services: Services) -> None:
     alexa = Alexa()
     alexa.say("log my pain as five")
@@ -149,6 +150,7 @@ def test_a_second_check_in_asks_before_replacing_and_keeps_history(any_services:
     assert checkin.score == 7 and [h["score"] for h in checkin.history] == [5]
 
 
+@pytest.mark.dates  # works through dated records
 def test_no_keeps_the_first_score(services: Services) -> None:
     alexa = Alexa()
     alexa.say("log my pain as five")
@@ -192,11 +194,13 @@ def test_procedure_date_is_stored_and_spoken_as_a_day_count(services: Services) 
     assert stored(services, alexa).profile.procedure_date == day
 
 
+@pytest.mark.dates  # works through dated records
 def test_a_future_procedure_date_is_refused(services: Services) -> None:
     reply = Alexa().intent("ProcedureDateIntent", date="banana")
     assert "a date in the past year" in reply and not reply.ended
 
 
+@pytest.mark.dates  # works through dated records
 def test_launch_offers_the_check_in_until_it_is_done(services: Services) -> None:
     alexa = Alexa()
     launch = alexa.launch()
@@ -223,6 +227,7 @@ def test_the_week_in_review(any_services: Services, clock: Clock) -> None:
     assert "One score was worrying" in reply and PHONE in reply.speech  # the 7
 
 
+@pytest.mark.dates  # works through dated records
 def test_the_week_with_nothing_logged_offers_a_check_in(services: Services) -> None:
     alexa = Alexa()
     reply = alexa.say("how has my pain been this week")

@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import warnings
 from pathlib import Path
 
 from tests.functional.test_questions import cli
@@ -80,11 +81,14 @@ class Tty:
     """recovery-coach chat on a real pseudo-terminal, as a person at a keyboard runs it."""
 
     def __init__(self, db: Path) -> None:
-        self.pid, self.fd = pty.fork()
-        if self.pid == 0:  # the child: the chat, with the pty as its terminal
-            os.environ["RECOVERY_COACH_DB"] = str(db)
-            os.environ["TERM"] = "xterm"
-            os.execv(str(EXE), [str(EXE), "chat"])
+        # Everything the child needs is built before the fork: between fork and exec the child of a
+        # threaded process (pytest-xdist's worker) must do no more than the exec itself.
+        exe, argv, env = str(EXE), [str(EXE), "chat"], {**os.environ, "RECOVERY_COACH_DB": str(db), "TERM": "xterm"}
+        with warnings.catch_warnings():  # the fork warning is about what the child does: only an exec
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child: the chat, with the pty as its controlling terminal
+            os.execve(exe, argv, env)
         self.seen = b""
 
     def wait_for(self, text: bytes, seconds: float = 30) -> bytes:

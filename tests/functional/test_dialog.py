@@ -188,12 +188,14 @@ def reach(services: Services, alexa_api: Any) -> Callable[[str], tuple[Case, Ale
     return go
 
 
+@pytest.mark.dates  # works through dated records
 @pytest.mark.parametrize("name", NAMES)
 def test_the_answer_does_it(name: str, reach: Any, services: Services) -> None:
     case, alexa, answer = reach(name)
     assert case.done(alexa.say(answer), services, alexa)
 
 
+@pytest.mark.dates  # works through dated records
 @pytest.mark.parametrize("name", NAMES)
 def test_no_does_not_do_it(name: str, reach: Any, services: Services) -> None:
     case, alexa, _ = reach(name)
@@ -252,6 +254,7 @@ def test_natural_ways_to_hear_more(alexa: Alexa, words: str) -> None:
 
 @pytest.mark.parametrize("words,took", [("I took my pills", True), ("yes I took two tylenol", True), ("I did", True),
                                         ("not yet", False), ("I didn't", False), ("I don't remember", None)])
+@pytest.mark.dates  # works through dated records
 def test_natural_answers_to_the_medicine_question(alexa: Alexa, services: Services, words: str, took: bool | None) -> None:
     alexa.say("log my pain as six")
     reply = alexa.say(words)
@@ -296,6 +299,7 @@ def test_a_name_when_none_was_asked_asks_one_question(alexa: Alexa) -> None:
     assert "didn't ask for a name" in reply and reply.speech.count("?") == 1
 
 
+@pytest.mark.dates  # works through dated records
 def test_replacing_a_score_does_not_ask_the_medicine_question_again(alexa: Alexa, services: Services) -> None:
     alexa.say("log my pain as five")
     alexa.say("yes")

@@ -26,7 +26,7 @@ from tests.conftest import Clock
 from tests.dynamo_local import FAKE_AWS_ENV, DynamoTable
 from tests.support import Alexa
 
-pytestmark = pytest.mark.dynamodb
+pytestmark = [pytest.mark.dynamodb, pytest.mark.timing]
 
 
 class FaultyProxy:
@@ -45,7 +45,7 @@ class FaultyProxy:
         self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def _one(self, sock: socket.socket, rfile: Any) -> bool:
         if not rfile.readline():

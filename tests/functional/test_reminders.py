@@ -71,6 +71,7 @@ def test_no_means_no_reminder(patient: Alexa, alexa_api) -> None:
     assert reminder_calls(alexa_api) == []
 
 
+@pytest.mark.dates  # works through dated records
 def test_change_updates_the_same_reminder(patient: Alexa, alexa_api, services: Services) -> None:
     patient.say("remind me to check in every day at 9 am")
     patient.say("yes")
@@ -83,6 +84,7 @@ def test_change_updates_the_same_reminder(patient: Alexa, alexa_api, services: S
     assert "every day at 8 PM" in patient.say("do I have a reminder")
 
 
+@pytest.mark.dates  # works through dated records
 def test_a_reminder_deleted_in_the_app_is_recreated_not_orphaned(patient: Alexa, alexa_api, services: Services) -> None:
     patient.say("remind me to check in every day at 9 am")
     patient.say("yes")
@@ -92,6 +94,7 @@ def test_a_reminder_deleted_in_the_app_is_recreated_not_orphaned(patient: Alexa,
     assert profile(services, patient).reminder_id in alexa_api.reminders
 
 
+@pytest.mark.dates  # works through dated records
 def test_cancel_deletes_it_and_forgets_it(patient: Alexa, alexa_api, services: Services) -> None:
     patient.say("remind me to check in every day at 9 am")
     patient.say("yes")
@@ -101,6 +104,7 @@ def test_cancel_deletes_it_and_forgets_it(patient: Alexa, alexa_api, services: S
     assert "don't have a check-in reminder" in patient.say("do I have a reminder")
 
 
+@pytest.mark.dates  # works through dated records
 def test_without_permission_alexa_asks_for_it(services: Services, alexa_api) -> None:
     alexa = Alexa(api_endpoint=alexa_api.endpoint, api_access_token=alexa_api.token)  # no permissions
     alexa.say("remind me to check in every day at 9 am")
@@ -155,6 +159,7 @@ def test_a_vague_time_gets_a_question(patient: Alexa) -> None:
     assert "every day at 7 PM. Is that okay?" in patient.say("7 pm")
 
 
+@pytest.mark.dates  # works through dated records
 def test_deleting_my_data_deletes_the_reminder_too(patient: Alexa, alexa_api) -> None:
     patient.say("remind me to check in every day at 9 am")
     patient.say("yes")

@@ -253,7 +253,7 @@ def test_the_fetch_check_catches_a_page_that_loads_from_elsewhere(tmp_path: Path
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     try:
         log_file = tmp_path / "net.json"
         url = f"http://127.0.0.1:{server.server_address[1]}/"

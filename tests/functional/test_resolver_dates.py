@@ -15,6 +15,8 @@ from tests.conftest import NOW, TODAY, Clock, install
 from tests.functional.test_checkins import log_on, stored
 from tests.support import Alexa
 
+pytestmark = pytest.mark.dates  # the whole module is about dates
+
 
 def ago(n: int) -> date:
     return TODAY - timedelta(days=n)

@@ -5,6 +5,8 @@ import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
+
 from recovery_coach import envelope
 from recovery_coach.handlers.base import user_key
 from recovery_coach.records import UserRecord
@@ -64,11 +66,13 @@ def test_a_weekday_means_the_last_one(services: Services) -> None:
     assert f"Your procedure was on {yesterday:%B} {yesterday.day}. Today is day 1 after it." in reply
 
 
+@pytest.mark.dates  # works through dated records
 def test_a_bare_time_never_moves_a_reminder(services: Services) -> None:
     reply = Alexa().intent("TimeAnswerIntent", time="20:00")
     assert "remind me to check in every day" in reply
 
 
+@pytest.mark.dates  # works through dated records
 def test_the_medicine_answer_is_not_claimed_when_the_check_in_is_gone(services: Services) -> None:
     alexa = Alexa()
     alexa.say("log my pain as five")
@@ -77,12 +81,14 @@ def test_the_medicine_answer_is_not_claimed_when_the_check_in_is_gone(services: 
     assert "couldn't save the medicine answer" in reply and "Noted" not in reply
 
 
+@pytest.mark.dates  # works through dated records
 def test_a_check_in_while_we_wait_for_a_code_is_still_a_check_in(services: Services) -> None:
     alexa = Alexa(user="daughter")
     alexa.say("link to my patient")
     assert "Saved: your pain is 6 today" in alexa.say("my pain is six")
 
 
+@pytest.mark.dates  # works through dated records
 def test_trying_again_still_asks_before_replacing(services: Services) -> None:
     alexa = Alexa()
     alexa.say("log my pain as five")

@@ -51,7 +51,7 @@ class Extension:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.env = {"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": str(self.server.server_address[1]),
                     "AWS_SESSION_TOKEN": TOKEN, "SHARE_SECRET_ID": SECRET_ARN}
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
 
 @pytest.fixture

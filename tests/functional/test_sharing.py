@@ -65,6 +65,7 @@ def test_codes_are_stored_hashed(mom: Alexa, any_services: Services) -> None:
     assert sharing.code_hash(code, any_services.settings.share_secret) in repr(rows)
 
 
+@pytest.mark.dates  # works through dated records
 def test_a_caregiver_links_and_hears_the_week(mom: Alexa) -> None:
     code = share(mom)
     daughter = Alexa(user="daughter")
@@ -216,6 +217,7 @@ def report_status(services: Services, url: str) -> int:
     return ReportRoutes(services.settings, lambda: services).respond("GET", "/report/" + url.rsplit("/", 1)[1])[0]
 
 
+@pytest.mark.dates  # works through dated records
 def test_a_new_code_voids_the_old_one(mom: Alexa) -> None:
     old, new = share(mom), share(mom)
     daughter = Alexa(user="daughter")
@@ -223,6 +225,7 @@ def test_a_new_code_voids_the_old_one(mom: Alexa) -> None:
     assert "linked to Mom's check-ins" in link(daughter, new)
 
 
+@pytest.mark.dates  # works through dated records
 @pytest.mark.parametrize("how", ["caregiver unlinks", "caregiver deletes their data", "patient stops sharing"])
 def test_a_caregivers_report_link_dies_with_the_link(mom: Alexa, any_services: Services, how: str) -> None:
     daughter = Alexa(user="daughter")
@@ -240,6 +243,7 @@ def test_a_caregivers_report_link_dies_with_the_link(mom: Alexa, any_services: S
     assert report_status(any_services, url) == 404
 
 
+@pytest.mark.dates  # works through dated records
 def test_a_caregiver_holds_at_most_three_live_report_links_the_newest(mom: Alexa, any_services: Services) -> None:
     daughter = Alexa(user="daughter")
     link(daughter, share(mom))

@@ -23,11 +23,13 @@ from recovery_coach.services import build_store
 from recovery_coach.store import Store, StoreUnavailable
 from recovery_coach.store.dynamodb import DynamoStore
 from recovery_coach.store.sqlite import SqliteStore
+from tests.conftest import NOW, TODAY
 
 ALICE = "amzn1.ask.account.ALICE"
 BOB = "amzn1.ask.account.BOB"
-TODAY = date(2026, 3, 10)
-T0 = datetime(2026, 3, 10, 14, 0, tzinfo=timezone.utc)
+# The suite's instant, never a fixed day: saves expire a retention period after they were made,
+# by the store's own clock, so a fixed save time would read as expired a year on.
+T0 = NOW
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
@@ -23,10 +23,13 @@ from recovery_coach.records import Profile
 from recovery_coach.services import build_store
 from recovery_coach.store import SaveUnconfirmed, StoreUnavailable
 from recovery_coach.store.dynamodb import DynamoStore
+from tests.conftest import NOW, TODAY
 
 USER = "amzn1.ask.account.FAULTS"
-DAY = date(2026, 3, 10)
-T0 = datetime(2026, 3, 10, 14, 0, tzinfo=timezone.utc)
+# The suite's instant, never a fixed day: saves expire a retention period after they were made,
+# by the store's own clock, so a fixed save time would read as expired a year on.
+DAY = TODAY
+T0 = NOW
 T1 = T0 + timedelta(hours=3)
 TABLE = "recovery-coach"
 KEY = {"pk": {"S": f"USER#{USER}"}, "sk": {"S": f"CHECKIN#{DAY.isoformat()}"}}
@@ -55,6 +58,7 @@ def timed(fn: Any, *args: Any) -> tuple[float, BaseException | None]:
 # --- a real outage: DynamoDB Local stopped in the middle of a test -----------------
 
 @pytest.mark.dynamodb
+@pytest.mark.timing
 def test_local_stopped_mid_test_raises_store_unavailable_quickly_then_recovers(dynamodb_table: Any) -> None:
     store = production_store(dynamodb_table)
     assert store.save_checkin(USER, DAY, 5, T0) == Checkin(DAY, 5)

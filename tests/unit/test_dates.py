@@ -13,6 +13,8 @@ from recovery_coach.resolver import normalize, spoken_date, spoken_number
 PACKAGE = Path(__file__).resolve().parents[2] / "lambda" / "recovery_coach"
 TUESDAY = date(2026, 12, 1)
 
+pytestmark = pytest.mark.dates  # the whole module is about dates
+
 
 @pytest.mark.parametrize("value,kind,start,end", [
     ("2026-11-24", "day", date(2026, 11, 24), date(2026, 11, 24)),
