@@ -62,9 +62,9 @@ def _data_file(name: str) -> Path:
 class Conversation:
     """One user on one device, turn by turn, as Alexa would drive the skill."""
 
-    def __init__(self, user: str, locale: str, alexa: Any | None = None) -> None:
+    def __init__(self, user: str, locale: str, alexa: Any | None = None, device: str = "echo") -> None:
         self.user = user
-        self.device = envelope.Device.for_user(user, locale=locale)
+        self.device = envelope.Device.for_user(user, locale=locale, interfaces=dict(envelope.DEVICES[device]))
         self.alexa = alexa
         if alexa is not None:
             self.device.api_endpoint, self.device.api_access_token = alexa.endpoint, alexa.token
@@ -125,7 +125,7 @@ def _local_alexa() -> Iterator[Any | None]:
 
 def _ask(args: argparse.Namespace, out: TextIO) -> int:
     with _local_alexa() as alexa:
-        response = Conversation(args.user, args.locale, alexa).send(args.utterance)
+        response = Conversation(args.user, args.locale, alexa, args.device).send(args.utterance)
     out.write((json.dumps(response, indent=2) if args.json else _say(response)) + "\n")
     return 0
 
@@ -205,7 +205,7 @@ def _chat(args: argparse.Namespace, inp: TextIO, out: TextIO) -> int:
     term = Terminal(inp, out)
     try:
         with _local_alexa() as alexa:
-            _talk(Conversation(args.user, args.locale, alexa), term)
+            _talk(Conversation(args.user, args.locale, alexa, args.device), term)
     except KeyboardInterrupt:  # Ctrl-C: leave quietly, as a shell command does
         out.write("\n")
         return 130
@@ -244,12 +244,19 @@ def _report(args: argparse.Namespace, out: TextIO) -> int:
     from recovery_coach.report.local import own_report
 
     text = own_report(envelope.Device.for_user(args.user).user_id, args.days, csv=args.csv)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        out.write(f"wrote {args.output}\n")
-    else:
+    target = args.output or (None if args.csv else _report_file(args.user))
+    if target is None or target == "-":
         out.write(text)
+        return 0
+    Path(target).write_text(text, encoding="utf-8")
+    out.write(f"wrote {target}\n")
     return 0
+
+
+def _report_file(user: str) -> Path:
+    """Where `report` puts the page when no -o is given: beside the local database, one per user."""
+    tag = "".join(c for c in user.lower() if c.isalnum()) or "patient"
+    return _data_file(f"report-{tag}.html")
 
 
 def _serve(args: argparse.Namespace, out: TextIO) -> int:
@@ -277,6 +284,8 @@ def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--user", default="patient", help="speak as this Alexa account (default: patient)")
     common.add_argument("--locale", default="en-US", help=f"Alexa locale: {', '.join(locales())}")
+    common.add_argument("--device", choices=sorted(envelope.DEVICES), default="echo",
+                        help="echo (voice only, the default) or show (a screen: ask --json shows its APL document)")
     sub = p.add_subparsers(dest="command", required=True)
     ask = sub.add_parser("ask", parents=[common], help="say one thing and print the answer")
     ask.add_argument("utterance")
@@ -286,7 +295,8 @@ def parser() -> argparse.ArgumentParser:
     explain.add_argument("utterance")
     report = sub.add_parser("report", parents=[common], help="this user's check-ins: a web page, or CSV")
     report.add_argument("--csv", action="store_true", help="CSV instead of the web page")
-    report.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    report.add_argument("-o", "--output", metavar="FILE",
+                        help="write to FILE (- for standard output); the page goes beside the database, CSV to standard output")
     report.add_argument("--days", type=int, help="how far back (default: 30 for the page, 365 for CSV)")
     serve = sub.add_parser("serve", help="run the skill as an HTTP service (put a TLS proxy in front)")
     serve.add_argument("--local", action="store_true",

@@ -23,6 +23,13 @@ def _timestamp(now: datetime | None = None) -> str:
     return (now or system_clock()).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# What each kind of device tells the skill it can do (context.System.device.supportedInterfaces).
+DEVICES: dict[str, dict[str, Any]] = {
+    "echo": {},  # voice only
+    "show": {"Alexa.Presentation.APL": {"runtime": {"maxVersion": "2023.3"}}},  # an Echo Show's screen
+}
+
+
 @dataclass
 class Device:
     """Who is speaking, from which device: one Alexa account and one Echo."""

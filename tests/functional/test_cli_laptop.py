@@ -27,22 +27,22 @@ def reminders_file(db: Path) -> list[dict]:
 
 def test_a_reminder_set_in_chat_is_kept_and_found_by_the_next_process(tmp_path: Path) -> None:
     db = tmp_path / "db.sqlite3"
-    out = cli("chat", db=db, stdin=REMIND + "y\n")
+    out = cli("chat", db=db, process=True, stdin=REMIND + "y\n")
     assert "Allow Spine Recovery to set reminders? [y/n] y" in out
     assert "I'll remind you every day at 9 AM" in out
     (kept,) = reminders_file(db)
     assert "BYHOUR=9;BYMINUTE=0" in kept["trigger"]["recurrence"]["recurrenceRules"][0]
     assert kept["trigger"]["timeZoneId"] == "America/Chicago"
-    assert "9 AM" in cli("ask", "do I have a reminder", db=db)
+    assert "9 AM" in cli("ask", "do I have a reminder", db=db, process=True)
     # Alexa remembers the grant: the next change asks no permission, and moves the same reminder.
-    moved = cli("chat", db=db, stdin="change my reminder to 8 pm\n")
+    moved = cli("chat", db=db, process=True, stdin="change my reminder to 8 pm\n")
     assert "Allow" not in moved and "8 PM" in moved
     (again,) = reminders_file(db)
     assert again["alertToken"] == kept["alertToken"] and "BYHOUR=20" in again["trigger"]["recurrence"]["recurrenceRules"][0]
-    assert "8 PM" in cli("ask", "do I have a reminder", db=db)
-    cli("chat", db=db, stdin="cancel my reminder\n")
+    assert "8 PM" in cli("ask", "do I have a reminder", db=db, process=True)
+    cli("chat", db=db, process=True, stdin="cancel my reminder\n")
     assert reminders_file(db) == []
-    assert "don't have a check-in reminder" in cli("ask", "do I have a reminder", db=db)
+    assert "don't have a check-in reminder" in cli("ask", "do I have a reminder", db=db, process=True)
 
 
 def test_saying_no_to_the_permission_sets_nothing(tmp_path: Path) -> None:
@@ -55,7 +55,7 @@ def test_saying_no_to_the_permission_sets_nothing(tmp_path: Path) -> None:
 
 def test_input_ending_at_the_permission_question_sets_nothing_and_exits_cleanly(tmp_path: Path) -> None:
     db = tmp_path / "db.sqlite3"
-    out = cli("chat", db=db, stdin=REMIND)
+    out = cli("chat", db=db, process=True, stdin=REMIND)
     assert out.rstrip().splitlines()[-1].startswith("Alexa:") and reminders_file(db) == []
 
 
@@ -143,7 +143,10 @@ def test_ctrl_d_ends_the_chat_on_a_new_line(tmp_path: Path) -> None:
 def test_report_is_a_web_page_by_default_and_csv_on_request(tmp_path: Path) -> None:
     db = tmp_path / "db.sqlite3"
     cli("chat", "--user", "p", db=db, stdin="log my pain as four\nyes\nshare my check-ins with my caregiver\ncall me Grandma\n")
-    page = cli("report", "--user", "p", db=db)
+    said = cli("report", "--user", "p", db=db)
+    assert said == f"wrote {tmp_path / 'report-p.html'}\n"  # the page goes beside the database
+    assert (tmp_path / "report-p.html").read_text() == cli("report", "--user", "p", "-o", "-", db=db)
+    page = cli("report", "--user", "p", "-o", "-", db=db)
     assert page.startswith("<!DOCTYPE html>") and "<title>Pain check-ins for " in page
     assert 'href="data:text/csv;charset=utf-8,date%2Cscore' in page  # the download works from a saved file
     out = tmp_path / "mine.html"
@@ -186,3 +189,16 @@ def test_serve_local_opens_the_report_link_chat_showed_and_takes_no_alexa_traffi
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_an_echo_show_gets_the_screen_and_an_echo_does_not(tmp_path: Path) -> None:
+    """`--device show` declares APL, as an Echo Show does: the answer carries its RenderDocument."""
+    db = tmp_path / "db.sqlite3"
+
+    def directives(*device: str) -> list[str]:
+        envelope = json.loads(cli("ask", *device, "--json", "when can I drive again", db=db))
+        assert "few days to a few weeks" in envelope["response"]["outputSpeech"]["ssml"]
+        return [d["type"] for d in envelope["response"].get("directives") or []]
+
+    assert directives("--device", "show") == ["Alexa.Presentation.APL.RenderDocument"]
+    assert directives() == directives("--device", "echo") == []

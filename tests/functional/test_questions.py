@@ -1,6 +1,8 @@
 """The question set, scored end to end: text → resolver → envelope → lambda_handler → what the user hears."""
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
@@ -13,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from recovery_coach import skill
 from recovery_coach.content import load_content
 from tests.conftest import TODAY
 from tests.support import Alexa
@@ -179,22 +182,42 @@ def test_logs_never_carry_the_question(alexa: Alexa, caplog: pytest.LogCaptureFi
 def test_another_clinic_loads_its_own_content(tmp_path: Path) -> None:
     clinic = tmp_path / "clinic.json"
     clinic.write_text('{"clinic_name": "Lakeside Spine", "doctor": "Dr. Ana Ruiz", "doctor_short": "Dr. Ruiz", "phone": "555-010-0199"}')
-    out = cli("ask", "can I go swimming", env={"CLINIC_FILE": str(clinic)}, db=tmp_path / "db.sqlite3")
+    out = cli("ask", "can I go swimming", env={"CLINIC_FILE": str(clinic)}, db=tmp_path / "db.sqlite3", process=True)
     assert "Lakeside Spine" in out and "555-010-0199" in out and PHONE not in out
 
 
-def cli(*args: str, env: dict[str, str] | None = None, db: Path, stdin: str | None = None) -> str:
-    exe = Path(sys.executable).parent / "recovery-coach"
+def cli(*args: str, env: dict[str, str] | None = None, db: Path, stdin: str | None = None,
+        process: bool = False) -> str:
+    """What `recovery-coach ARGS` prints, with its local database at `db`. In this process (the same
+    main(), environment and files, a fresh skill each call) unless `process`: a test of the command
+    as a process (the clinic's contract: one process per utterance) asks for one."""
     run_env = {**os.environ, "RECOVERY_COACH_DB": str(db), **(env or {})}
     for key in ("TABLE_NAME", "DYNAMODB_ENDPOINT"):
         run_env.pop(key, None)
-    done = subprocess.run([str(exe), *args], input=stdin, capture_output=True, text=True, env=run_env, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    if process:
+        exe = Path(sys.executable).parent / "recovery-coach"
+        done = subprocess.run([str(exe), *args], input=stdin, capture_output=True, text=True, env=run_env, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+    from recovery_coach import cli as command
+
+    saved, out, err = dict(os.environ), io.StringIO(), io.StringIO()
+    os.environ.clear()
+    os.environ.update(run_env)
+    skill._skill = None  # built again from this environment, as a new process would
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = command.main(list(args), inp=io.StringIO(stdin or ""), out=out)
+    finally:
+        skill._skill = None
+        os.environ.clear()
+        os.environ.update(saved)
+    assert code == 0, err.getvalue()
+    return out.getvalue()
 
 
 def test_cli_drive(tmp_path: Path) -> None:
-    out = cli("ask", "when can I drive again", db=tmp_path / "db.sqlite3")
+    out = cli("ask", "when can I drive again", db=tmp_path / "db.sqlite3", process=True)
     for fact in ("few days", "few weeks", "respond", "pain medication", "overall health"):
         assert fact in out
 
@@ -205,7 +228,7 @@ def test_cli_swimming_is_not_covered(tmp_path: Path) -> None:
 
 
 def test_cli_red_flag_begins_with_911(tmp_path: Path) -> None:
-    out = cli("ask", "my legs are numb and weak", db=tmp_path / "db.sqlite3")
+    out = cli("ask", "my legs are numb and weak", db=tmp_path / "db.sqlite3", process=True)
     assert out.startswith(URGENT)
 
 
@@ -227,9 +250,9 @@ def test_cli_chat_reads_one_utterance_per_line(tmp_path: Path) -> None:
 
 def test_check_ins_persist_across_processes(tmp_path: Path) -> None:
     db = tmp_path / "db.sqlite3"
-    chat = cli("chat", db=db, stdin="log my pain as six\nno\n")
+    chat = cli("chat", db=db, stdin="log my pain as six\nno\n", process=True)
     assert "Saved: your pain is 6 today" in chat and "no pain medicine today" in chat
-    week = cli("ask", "how has my pain been this week", db=db)
+    week = cli("ask", "how has my pain been this week", db=db, process=True)
     assert "You last logged 6 today." in week
 
 

@@ -79,6 +79,8 @@ def test_the_readme_story_runs_as_written(tmp_path: Path) -> None:
         ran += 1
     assert ran == len(steps) - 1 and code and token
     assert (tmp_path / "my-report.html").read_text().startswith("<!DOCTYPE html>")
+    [page] = tmp_path.rglob("report-patient.html")  # `report` alone: beside the database in the home
+    assert page.read_text().startswith("<!DOCTYPE html>")
 
 
 def fresh(line: str, readme_code: str, code: str | None, readme_token: str, token: str | None, port: int) -> str:

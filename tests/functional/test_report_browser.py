@@ -264,3 +264,33 @@ def test_the_fetch_check_catches_a_page_that_loads_from_elsewhere(tmp_path: Path
     seen = net_log(log_file)
     assert url in seen.page_urls
     assert {"https://cdn.example.com/site.css", "http://203.0.113.7/pixel.png"} <= off_host(seen)
+
+
+def test_the_patients_own_report_file_opens_in_headless_chromium(tmp_path: Path) -> None:
+    """`recovery-coach report` writes the page to a file and says where; Chromium opens that file as it
+    is, with the check-in on its chart, and the page asks nothing of any network."""
+    if not (CHROMIUM.exists() and os.access(CHROMIUM, os.X_OK)):
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/install-chromium.sh (as root)", pytrace=False)
+    env = {**os.environ, "RECOVERY_COACH_DB": str(tmp_path / "db.sqlite3")}
+    for key in ("TABLE_NAME", "DYNAMODB_ENDPOINT"):
+        env.pop(key, None)
+
+    def run(*args: str, stdin: str = "") -> str:
+        done = subprocess.run([str(EXE), *args], input=stdin, capture_output=True, text=True, env=env, timeout=60)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+
+    run("chat", "--user", "p", stdin="log my pain as four\nyes\nshare my check-ins with my caregiver\ncall me Grandma\n")
+    said = run("report", "--user", "p").strip()
+    assert said.startswith("wrote ") and said.endswith(".html")
+    page = Path(said.removeprefix("wrote "))
+    assert page.is_file() and page.parent == tmp_path  # beside the database, not wherever the shell was
+
+    log_file = tmp_path / "net.json"
+    url = page.as_uri()
+    dom = chromium(tmp_path, f"--log-net-log={log_file}", "--net-log-capture-mode=Default", "--dump-dom", url).stdout
+    assert "<h1>Pain check-ins for " in dom
+    assert [int(c["data-score"]) for c in Dom(dom).all("circle", "point")] == [4]
+    seen = net_log(log_file)
+    fetched = {u for u in seen.page_urls if urlsplit(u).scheme not in ("file", "data", "about")}
+    assert fetched == set() and seen.page_hosts == set(), f"the saved page fetched {sorted(fetched | seen.page_hosts)}"

@@ -100,7 +100,7 @@ def test_chat_needs_only_what_the_function_needs(tmp_path: Path) -> None:
     for args, stdin, says in (
         (["chat"], talk, "I'll remind you every day at 9 AM"),
         (["ask", "do I have a reminder"], "", "9 AM"),
-        (["report"], "", "<title>Pain check-ins for "),
+        (["report", "-o", "-"], "", "<title>Pain check-ins for "),
     ):
         done = subprocess.run([sys.executable, "-c", BLOCK_DEV_PACKAGES, runtime, *args], input=stdin,
                               capture_output=True, text=True, env=env, timeout=120)
