@@ -90,18 +90,38 @@ class Tty:
         if self.pid == 0:  # the child: the chat, with the pty as its controlling terminal
             os.execve(exe, argv, env)
         self.seen = b""
+        self.read_up_to = 0  # what wait_for has matched so far: each wait looks only at newer output
 
     def wait_for(self, text: bytes, seconds: float = 30) -> bytes:
+        """Waits until `text` is printed after what the last wait matched (as `expect` does)."""
         deadline = time.monotonic() + seconds
-        while text not in self.seen and time.monotonic() < deadline:
+        while text not in self.seen[self.read_up_to:] and time.monotonic() < deadline:
             ready, _, _ = select.select([self.fd], [], [], 0.2)
             if ready:
                 try:
                     self.seen += os.read(self.fd, 4096)
                 except OSError:  # the child exited
                     break
-        assert text in self.seen, self.seen[-500:]
+        assert text in self.seen[self.read_up_to:], self.seen[-500:]
+        self.read_up_to = self.seen.index(text, self.read_up_to) + len(text)
         return self.seen
+
+    def wait_until_reading(self, seconds: float = 30) -> None:
+        """Waits until the chat sleeps in select() on its terminal, as it does at its prompt. Only
+        then does a Ctrl-C always land: CPython's readline looks for signals only when select() is
+        interrupted, so one that arrives while the prompt is being drawn is held until the next line
+        (a person just presses Ctrl-C again; a test must not depend on that timing)."""
+        deadline = time.monotonic() + seconds
+        wchan = Path(f"/proc/{self.pid}/wchan")
+        while time.monotonic() < deadline:
+            try:
+                waiting_in = wchan.read_text()
+            except OSError:  # no /proc here: nothing to wait for
+                return
+            if "poll" in waiting_in or "select" in waiting_in:
+                return
+            time.sleep(0.01)
+        raise AssertionError(f"the chat never waited for input: {self.seen[-300:]!r}")
 
     def type(self, keys: bytes) -> None:
         os.write(self.fd, keys)
@@ -124,9 +144,11 @@ class Tty:
 def test_the_terminal_edits_lines_and_ctrl_c_leaves_cleanly(tmp_path: Path) -> None:
     tty = Tty(tmp_path / "db.sqlite3")
     tty.wait_for(b"You: ")
+    tty.wait_until_reading()
     tty.type(b"when can I drve again" + b"\x1b[D" * 8 + b"i\r")  # arrow left 8 times, then the missing i
     tty.wait_for(b"few days to a few weeks")
-    tty.wait_for(b"You: ")
+    tty.wait_for(b"You: ")  # the next prompt, not the first one again
+    tty.wait_until_reading()
     tty.type(b"\x03")  # Ctrl-C
     assert tty.exit_code() == 130
     assert b"Traceback" not in tty.seen and b"KeyboardInterrupt" not in tty.seen
@@ -135,6 +157,7 @@ def test_the_terminal_edits_lines_and_ctrl_c_leaves_cleanly(tmp_path: Path) -> N
 def test_ctrl_d_ends_the_chat_on_a_new_line(tmp_path: Path) -> None:
     tty = Tty(tmp_path / "db.sqlite3")
     tty.wait_for(b"You: ")
+    tty.wait_until_reading()
     tty.type(b"\x04")  # Ctrl-D
     assert tty.exit_code() == 0
     assert tty.seen.endswith(b"You: \r\n") and b"Traceback" not in tty.seen
