@@ -90,7 +90,7 @@ def run(seconds: int, users: int, workers: int, connections: int = 1000) -> dict
     env = {
         **os.environ,
         "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1",
-        "SKILL_ID": SKILL_ID, "SHARE_SECRET": "load-test-secret", "LOAD_KEY": str(work / "key.pem"), "LOAD_RESULTS": str(work / "results.json"),
+        "SKILL_ID": SKILL_ID, "SHARE_SECRET": "load-test-secret-" + "k" * 32, "LOAD_KEY": str(work / "key.pem"), "LOAD_RESULTS": str(work / "results.json"),
         "PYTHONPATH": os.pathsep.join([str(ROOT / "lambda"), str(ROOT)]),
     }
     for key in ("AWS_PROFILE",):

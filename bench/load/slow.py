@@ -98,7 +98,7 @@ def run(seconds: float, stalled: int, workers: int = 1, header_timeout: float = 
     write_test_ca(work)
     key = serialization.load_pem_private_key((work / "key.pem").read_bytes(), password=None)
     env = {k: v for k, v in os.environ.items() if k not in ("TABLE_NAME", "DYNAMODB_ENDPOINT")}
-    env.update(SKILL_ID=SKILL_ID, SHARE_SECRET="slow-test-secret", RECOVERY_COACH_DB=str(work / "db.sqlite3"),
+    env.update(SKILL_ID=SKILL_ID, SHARE_SECRET="slow-test-secret-" + "k" * 32, RECOVERY_COACH_DB=str(work / "db.sqlite3"),
                HEADER_TIMEOUT=str(header_timeout), BODY_TIMEOUT=str(body_timeout),
                PYTHONPATH=os.pathsep.join([str(ROOT / "lambda"), str(ROOT)]))
     port = free_port()

@@ -16,13 +16,18 @@ def _data_home(env: Mapping[str, str]) -> Path:
 
 def _share_secret(env: Mapping[str, str]) -> str:
     """SHARE_SECRET itself, else the secret SHARE_SECRET_ID names (Secrets Manager, read through the
-    Lambda extension), else the local default. A secret that can't be read leaves it empty: sharing
-    codes then can't be made or claimed (the skill says it can't reach the records), and every other
-    turn, the safety screen first, works as before."""
+    Lambda extension), else, on a laptop only, the local default. A secret that can't be read, or none
+    configured in AWS Lambda (where the public default would let anyone who reads the table reverse a
+    live code), leaves it empty: sharing codes then can't be made or claimed (the skill says so), and
+    every other turn, the safety screen first, works as before."""
     if value := env.get("SHARE_SECRET", "").strip():
         return value
     secret_id = env.get("SHARE_SECRET_ID", "").strip()
     if not secret_id:
+        if env.get("AWS_LAMBDA_FUNCTION_NAME", "").strip():
+            logging.getLogger("recovery_coach").warning(
+                '{"event": "share_secret_missing", "reason": "neither SHARE_SECRET nor SHARE_SECRET_ID is set"}')
+            return ""
         return Settings.share_secret
     from recovery_coach.secret_store import SecretUnavailable, read_secret  # only where it is configured
 

@@ -94,7 +94,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("TABLE_NAME", "DYNAMODB_ENDPOINT", "ALEXA_VERIFY")}
     env.update(RECOVERY_COACH_DB=str(db), DEFAULT_TIMEZONE=ZONE,
-               SKILL_ID="amzn1.ask.skill.00000000-0000-0000-0000-000000000000", SHARE_SECRET="browser-test-secret")
+               SKILL_ID="amzn1.ask.skill.00000000-0000-0000-0000-000000000000", SHARE_SECRET="browser-test-secret-" + "k" * 32)
     log = (tmp_path / "server.log").open("w")
     proc = subprocess.Popen([str(EXE), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
                             env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from recovery_coach import envelope
 from recovery_coach.content import load_content
 from recovery_coach.records import UserRecord
+from recovery_coach.resolver import load_resolver
 from recovery_coach.speech import to_plain
 from recovery_coach.store import StoreUnavailable
 from tests.conftest import Clock, install
@@ -126,6 +128,63 @@ def test_the_served_endpoint_answers_200_with_the_urgent_message_on_a_corrupt_st
         proc.wait(timeout=15)
     assert status == 200
     assert to_plain(body["response"]["outputSpeech"]["ssml"]).startswith(urgent())
+
+
+LOCK_HOLDER = """
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_locked_store_never_holds_up_the_urgent_reply_or_health_on_the_served_endpoint(tmp_path: Path) -> None:
+    """Another process holds the SQLite file exclusively. Check-ins sent to `serve` wait for it (then
+    say honestly they weren't saved); while they wait, the same worker answers a red flag with the
+    urgent reply, and /health: the wait yields, it never stops the worker."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from recovery_coach.store.sqlite import SqliteStore
+    from tests.functional.test_serve import post, start
+
+    db = tmp_path / "db.sqlite3"
+    SqliteStore(db).load("amzn1.ask.account.SOMEONE")  # the file exists, in WAL mode, as a used one does
+    proc, port = start(tmp_path, "--no-verify", RECOVERY_COACH_DB=str(db))
+    locker = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(db)], stdout=subprocess.PIPE, text=True)
+    resolver = load_resolver()
+    try:
+        assert locker.stdout is not None and locker.stdout.readline() == "locked\n"
+
+        def check_in(n: int) -> tuple[int, dict]:
+            heard = resolver.resolve("log my pain as six")
+            event = envelope.intent(heard.intent or "", envelope.Device.for_user(f"waiting{n}"), envelope.Session(),
+                                    heard.slots)
+            return post(port, json.dumps(event).encode())
+
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            waiting = [pool.submit(check_in, n) for n in range(3)]
+            time.sleep(1)  # they reach the worker and wait on the lock (each may wait up to 5 s)
+            device = envelope.Device.for_user("patient")
+            red_flag = envelope.intent("ReportSymptomIntent", device, envelope.Session(),
+                                       {"symptom": envelope.slot_json("symptom", "legs went numb and weak")})
+            status, body = post(port, json.dumps(red_flag).encode())
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as health:
+                healthy = health.status
+            still_waiting = sum(not f.done() for f in waiting)
+            saves = [f.result() for f in waiting]
+        assert status == 200 and to_plain(body["response"]["outputSpeech"]["ssml"]).startswith(urgent())
+        assert healthy == 200
+        assert still_waiting == 3, "the urgent reply and /health waited for the check-ins"
+        assert locker.poll() is None  # the lock was held all along
+        for code, saved in saves:
+            speech = to_plain(saved["response"]["outputSpeech"]["ssml"])
+            assert code == 200 and "Saved" not in speech and "6" in speech, speech
+    finally:
+        locker.kill()
+        locker.wait(timeout=10)
+        proc.terminate()
+        proc.wait(timeout=15)
 
 
 # --- what is said, and how ----------------------------------------------------------------------

@@ -30,7 +30,7 @@ def free_port() -> int:
 
 def start(tmp_path: Path, *args: str, **env: str) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    run_env = {**os.environ, "RECOVERY_COACH_DB": str(tmp_path / "db.sqlite3"), "SHARE_SECRET": "serve-test-secret", **env}
+    run_env = {**os.environ, "RECOVERY_COACH_DB": str(tmp_path / "db.sqlite3"), "SHARE_SECRET": "serve-test-secret-" + "k" * 32, **env}
     for key in ("TABLE_NAME", "DYNAMODB_ENDPOINT", "SKILL_ID"):
         if key not in env:
             run_env.pop(key, None)
@@ -76,6 +76,14 @@ def test_serve_refuses_the_public_default_share_secret(tmp_path: Path) -> None:
     done = subprocess.run([str(EXE), "serve", "--port", str(free_port())], capture_output=True, text=True, timeout=30,
                           env={**env, "SKILL_ID": "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"})
     assert done.returncode != 0 and "set SHARE_SECRET" in done.stderr
+
+
+@pytest.mark.parametrize("secret", ["Qz9", "Wv" * 15 + "J"])
+def test_serve_refuses_a_share_secret_under_32_bytes(tmp_path: Path, secret: str) -> None:
+    env = {**os.environ, "SHARE_SECRET": secret, "SKILL_ID": "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"}
+    done = subprocess.run([str(EXE), "serve", "--port", str(free_port())], capture_output=True, text=True, timeout=30,
+                          env=env)
+    assert done.returncode != 0 and "at least 32 bytes" in done.stderr and secret not in done.stderr
 
 
 def test_an_unsigned_request_is_refused_by_the_real_server(tmp_path: Path, stop: list) -> None:
@@ -130,3 +138,19 @@ def test_an_oversized_header_gets_431_not_a_5xx(tmp_path: Path, stop: list) -> N
     with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
         s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
         assert s.recv(64).startswith(b"HTTP/1.1 431 ")
+
+
+def test_a_malformed_request_line_never_puts_its_token_in_the_log(tmp_path: Path) -> None:
+    """gunicorn rejects the line itself (400) and would log it verbatim, report token and all."""
+    proc, port = start(tmp_path, "--no-verify")
+    token = "Zq7" + "x" * 29 + "TOKEN"
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            conn.sendall(f"GET /report/{token} HTTP/1.1 trailing-junk\r\nHost: x\r\n\r\n".encode())
+            answer = conn.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 400")
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=15)
+    assert "invalid_request" in err, err[-2000:]
+    assert token not in err and "trailing-junk" not in err

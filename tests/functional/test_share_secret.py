@@ -111,3 +111,23 @@ def test_without_the_key_sharing_says_so_and_the_rest_of_the_skill_works(
         assert "Saved: your pain is 4 today" in Alexa("other").say("log my pain as four").speech
     finally:
         skill._skill = None
+
+
+def test_in_lambda_without_a_configured_secret_no_code_is_made(tmp_path: Path, clock: Clock,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    """A deployment that forgot SHARE_SECRET_ID never falls back to the public default key: one
+    warning at start, sharing says no code was made, and everything else works."""
+    caplog.set_level(logging.DEBUG)
+    settings = Settings.from_env({"AWS_LAMBDA_FUNCTION_NAME": "spine-recovery-SkillFunction"})
+    assert settings.share_secret == ""
+    assert caplog.text.count("share_secret_missing") == 1
+    assert Settings.from_env({}).share_secret == Settings.share_secret  # a laptop keeps the local default
+    install(SqliteStore(tmp_path / "db.sqlite3"), clock, share_secret=settings.share_secret)
+    try:
+        patient = Alexa()
+        patient.say("share my check-ins with my caregiver")
+        reply = patient.say("call me Mom")
+        assert "no code was made" in reply.speech and "code is" not in reply.speech
+        assert "Saved: your pain is 4 today" in Alexa("other").say("log my pain as four").speech
+    finally:
+        skill._skill = None

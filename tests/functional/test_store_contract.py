@@ -186,6 +186,28 @@ def test_delete_user_removes_everything_of_that_user_only(store: Store) -> None:
     assert store.load(ALICE, since=TODAY).checkins == (Checkin(TODAY, 3),)
 
 
+def test_sqlite_deletion_is_physical_neither_the_file_nor_its_wal_keeps_the_user(tmp_path: Path) -> None:
+    """After "delete my data" the bytes are gone too: secure_delete zeroes the rows in the file, and
+    a checkpoint empties the write-ahead log, which held copies of the pages."""
+    path = tmp_path / "recovery.sqlite3"
+    store = SqliteStore(path)
+    gone, kept = "amzn1.ask.account.GONE-7f3a9c", "amzn1.ask.account.KEPT-51c2e0"
+    for who in (gone, kept):
+        store.save_profile(who, Profile(disclaimer_heard=True, procedure_date=date(2026, 2, 20)))
+        for i, day in enumerate(days(20)):
+            store.save_checkin(who, day, i % 11, T0)
+    store.save_share_code(gone, "a-code-hash", "Mom", T0 + timedelta(hours=1))
+
+    def on_disk() -> bytes:
+        files = (path, path.with_name(path.name + "-wal"))
+        return b"".join(f.read_bytes() for f in files if f.exists())
+
+    assert gone.encode() in on_disk() and kept.encode() in on_disk()  # the search finds what is there
+    assert store.delete_user(gone) > 0
+    assert gone.encode() not in on_disk()
+    assert kept.encode() in on_disk() and store.load(kept, since=TODAY - timedelta(days=30)).checkins
+
+
 # --- score validation -----------------------------------------------------------
 
 @pytest.mark.parametrize("raw", ["11", "-2", "?", "7.5", "banana", None, "", "10.0", "1e1"])

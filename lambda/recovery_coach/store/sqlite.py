@@ -5,11 +5,12 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from recovery_coach import budget
 from recovery_coach.checkins import Checkin
 from recovery_coach.records import Link, Profile, ReportAccess, UserRecord
 from recovery_coach.store import StoreUnavailable
@@ -61,21 +62,34 @@ CREATE TABLE IF NOT EXISTS link_attempts (
 """
 EVERYONE = "*"
 BUSY_SECONDS = 5
+# SQLite's own busy handler sleeps inside C, which under serve's gevent workers stops every other
+# request of the worker (the urgent reply, /health) while one request waits on a locked file. So it
+# waits only this long; longer waits are _busy's short time.sleep steps, which gevent turns into
+# yields, bounded by BUSY_SECONDS and the request's budget.
+C_BUSY_SECONDS = 0.01
+
+
+def _busy[T](attempt: Callable[[], T]) -> T:
+    """`attempt()`, tried again while SQLite says the file is busy (another process or connection
+    holds the lock), until the request's budget or BUSY_SECONDS runs out; then the busy error."""
+    deadline = time.monotonic() + budget.within(BUSY_SECONDS)
+    pause = 0.002
+    while True:
+        try:
+            return attempt()
+        except sqlite3.OperationalError as e:
+            busy = e.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)  # extended codes too
+            if not busy or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
 
 
 def _wal(db: sqlite3.Connection) -> None:
     """Switch the file to write-ahead logging. SQLite answers "locked" at once, without waiting,
     when another connection is switching the same file at that moment, so wait here as a busy
     writer would (bounded by the same timeout)."""
-    deadline = time.monotonic() + BUSY_SECONDS
-    while True:
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as e:
-            if e.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
-                raise
-            time.sleep(0.005)
+    _busy(lambda: db.execute("PRAGMA journal_mode=WAL"))
 
 
 class SqliteStore:
@@ -91,12 +105,15 @@ class SqliteStore:
     def _open(self) -> sqlite3.Connection:
         if self._path != ":memory:":
             Path(self._path).parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None, timeout=BUSY_SECONDS)
+        db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None, timeout=C_BUSY_SECONDS)
         try:
+            # Deleted rows are overwritten, not left in free pages (delete_user also empties the WAL).
+            db.execute("PRAGMA secure_delete=ON")
             _wal(db)
             # The schema and its migration as one write transaction, so two processes opening a new
-            # file at once queue up instead of both adding the same column.
-            db.executescript("BEGIN IMMEDIATE;" + SCHEMA)
+            # file at once queue up instead of both adding the same column. (A busy BEGIN runs none
+            # of the script, so it is tried again whole.)
+            _busy(lambda: db.executescript("BEGIN IMMEDIATE;" + SCHEMA))
             columns = {row[1] for row in db.execute("PRAGMA table_info(report_tokens)")}
             if "caregiver" not in columns:  # a file from before report links were tied to who minted them
                 db.execute("ALTER TABLE report_tokens ADD COLUMN caregiver TEXT")
@@ -120,18 +137,23 @@ class SqliteStore:
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         """One transaction; BEGIN IMMEDIATE makes concurrent writers (other processes too) queue up."""
+        # Another request of this process holding the connection is waited for only as long as
+        # this request's budget allows, as a locked file is.
+        if not self._lock.acquire(timeout=budget.within(BUSY_SECONDS)):
+            raise StoreUnavailable("busy")
         try:
-            with self._lock:
-                db = self._db
-                db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield db
-                except BaseException:
-                    db.execute("ROLLBACK")
-                    raise
-                db.execute("COMMIT")
+            db = self._db
+            _busy(lambda: db.execute("BEGIN IMMEDIATE"))
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
         except sqlite3.Error as e:
             raise StoreUnavailable(type(e).__name__) from e
+        finally:
+            self._lock.release()
 
     def load(self, user: str, since: date | None = None) -> UserRecord:
         with self._tx() as db:
@@ -188,7 +210,21 @@ class SqliteStore:
             gone += db.execute("DELETE FROM link_attempts WHERE who = ?", (user,)).rowcount
             gone += db.execute("DELETE FROM checkins WHERE user = ?", (user,)).rowcount
             gone += db.execute("DELETE FROM profiles WHERE user = ?", (user,)).rowcount
+        self._forget_wal()
         return gone
+
+    def _forget_wal(self) -> None:
+        """Copy the WAL into the file (where secure_delete has zeroed the deleted rows) and empty it,
+        so no old page with the deleted user's rows stays in the -wal file. Best effort: if another
+        connection is reading, the next checkpoint does it, and the deletion itself has succeeded."""
+        if not self._lock.acquire(timeout=budget.within(BUSY_SECONDS)):
+            return
+        try:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        except sqlite3.Error:
+            pass
+        finally:
+            self._lock.release()
 
     # --- sharing -----------------------------------------------------------------
     def save_share_code(self, patient: str, code_hash: str, label: str, expires: datetime) -> None:

@@ -8,8 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 
 from recovery_coach.config import Settings
+
+# A sharing code is one of 900,000: its stored hash is only as safe as the key. 32 random bytes.
+MIN_SECRET_BYTES = 32
 
 WARNING = """
 !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
@@ -40,6 +44,22 @@ def _report_routes(settings: Settings) -> Any | None:
     except ImportError:
         return None
     return ReportRoutes(settings)
+
+
+class QuietLogger(Logger):
+    """gunicorn's own error log, without what a client sent: a malformed request line, or the URI of
+    a request that failed, may hold a live report token (GET /report/<token>). Each becomes one JSON
+    line naming only what happened."""
+
+    def warning(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        if isinstance(msg, str) and msg.startswith("Invalid request from"):
+            msg, args = '{"event": "invalid_request"}', ()
+        super().warning(msg, *args, **kwargs)
+
+    def exception(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        if isinstance(msg, str) and msg.startswith("Error handling request"):
+            msg, args = '{"event": "request_failed"}', ()
+        super().exception(msg, *args, **kwargs)
 
 
 class Server(BaseApplication):
@@ -75,6 +95,9 @@ def serve(settings: Settings, host: str, port: int, workers: int, connections: i
     factory()  # fail fast (e.g. no SKILL_ID) before forking workers
     if settings.verify_requests and settings.share_secret == Settings.share_secret:
         raise SystemExit("recovery-coach serve: set SHARE_SECRET to a long random value (the default is public)")
+    if settings.verify_requests and len(settings.share_secret.encode()) < MIN_SECRET_BYTES:
+        raise SystemExit(f"recovery-coach serve: SHARE_SECRET must be at least {MIN_SECRET_BYTES} bytes "
+                         "(for example: python3 -c 'import secrets; print(secrets.token_urlsafe(32))')")
     Server(
         factory,
         {
@@ -87,6 +110,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, connections: i
             "keepalive": 5,  # > 0, or gunicorn reads the first request head without the header deadline
             "accesslog": None,  # the app logs one JSON line per request
             "loglevel": "warning",
+            "logger_class": QuietLogger,
             "limit_request_field_size": 16384,
         },
     ).run()
