@@ -133,6 +133,8 @@ class Screen:
         self.lists = frozenset(data.get("lists") or ())
         self.interjections = frozenset(data.get("interjections") or ())
         self.clause_starts = frozenset(data.get("clause_starts") or ())
+        asking = data.get("asking") or {}
+        self.asking = (frozenset(asking.get("verbs") or ()), frozenset(asking.get("subjects") or ()))
         self.flags: dict[str, str] = {}
         phrases: list[_Phrase] = []
         for flag, spec in (data.get("flags") or {}).items():
@@ -207,9 +209,16 @@ class Screen:
             return True
         after = words[end + 1:end + 5]
         for k, word in enumerate(after):
-            if word in self.resolved and not (k and after[k - 1] in self.negations | self.losses):
-                return True  # "the fever is gone", but not "the bleeding won't stop"
+            if word in self.resolved and not (k and after[k - 1] in self.negations | self.losses) \
+                    and not self._asks(after[:k]):
+                return True  # "the fever is gone", but not "the bleeding won't stop" nor "is that normal"
         return False
+
+    def _asks(self, words: list[str]) -> bool:
+        """Whether `words` open a question ("is that", "is it", "should it"): then the word after them
+        asks whether the symptom is over or normal, which it may not be."""
+        verbs, subjects = self.asking
+        return any(a in verbs and b in subjects for a, b in zip(words, words[1:], strict=False))
 
     # ---- the net --------------------------------------------------------------
     def probability(self, text: str) -> tuple[float, str]:

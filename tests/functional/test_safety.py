@@ -284,3 +284,18 @@ def test_what_the_carrier_or_an_exclamation_says_is_heard(services, said: str) -
                                   "what's the risk of infection"])
 def test_the_procedures_own_words_are_questions_not_emergencies(services, said: str) -> None:
     assert not Alexa().say(said).speech.startswith(urgent())
+
+
+@pytest.mark.parametrize("said", ["my ankles have gone numb, is that normal", "I've got the chills, is this normal",
+                                  "the cut on my back is weeping, is it healing all right",
+                                  "I've been running a temperature, is that normal after the op"])
+def test_asking_whether_a_symptom_is_normal_still_gets_the_urgent_reply(services, said: str) -> None:
+    """A worried patient reports a symptom by asking whether it is normal: the question is not a sign
+    that the symptom is over, as "it's normal now" or "it has healed" would be."""
+    assert Alexa().say(said).speech.startswith(urgent())
+
+
+@pytest.mark.parametrize("said", ["the numbness has gone now", "my temperature is back to normal",
+                                  "the chills have stopped", "the wound is healing nicely"])
+def test_a_symptom_that_is_over_still_raises_no_alarm(services, said: str) -> None:
+    assert not Alexa().say(said).speech.startswith(urgent())
