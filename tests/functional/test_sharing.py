@@ -254,6 +254,20 @@ def test_a_caregiver_holds_at_most_three_live_report_links_the_newest(mom: Alexa
     assert report_status(any_services, own) == 200 and report_status(any_services, urls[1]) == 200
 
 
+@pytest.mark.dates  # works through dated records
+def test_the_patients_own_report_link_is_the_patients(mom: Alexa, any_services: Services) -> None:
+    """The patient's own link lands on the patient's card, to forward to whom they choose: a caregiver
+    unlinking doesn't end it; the patient stopping sharing does."""
+    daughter = Alexa(user="daughter")
+    link(daughter, share(mom))
+    own = mom.say("send the report link to my caregiver").card["content"].split()[0]
+    assert "no longer see Mom's check-ins" in daughter.say("unlink my patient")
+    assert report_status(any_services, own) == 200
+    mom.say("stop sharing my check-ins")
+    mom.say("yes")
+    assert report_status(any_services, own) == 404
+
+
 def _in_parallel(callers: list[Alexa], code: str) -> list[str]:
     barrier, replies = threading.Barrier(len(callers)), []
 
