@@ -244,6 +244,22 @@ def test_stop_ends_without_doing_it(name: str, reach: Any, services: Services) -
     assert reply.ended and "Goodbye" in reply and not case.done(reply, services, alexa)
 
 
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("words", ["never mind", "cancel"])
+def test_never_mind_drops_only_the_question(name: str, reach: Any, services: Services, words: str) -> None:
+    """"Never mind" inside a question cancels that question, not the conversation, and does nothing."""
+    case, alexa, _ = reach(name)
+    reply = alexa.say(words)
+    assert not reply.ended and "never mind" in reply.speech.lower() and "pending" not in reply.session
+    assert not case.done(reply, services, alexa)
+    assert "pending" not in alexa.say("when can I drive again").session  # not asked again after an answer
+
+
+def test_never_mind_with_nothing_asked_ends_the_conversation(alexa: Alexa) -> None:
+    alexa.say("when can I drive again")
+    assert alexa.say("never mind").ended
+
+
 # --- natural answers ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("words", ["tell me more", "go on", "yes I would", "uh huh", "more please"])

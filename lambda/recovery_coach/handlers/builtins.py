@@ -64,11 +64,16 @@ class RepeatHandler(AbstractRequestHandler):
 
 
 class StopHandler(AbstractRequestHandler):
+    """"Stop" ends the conversation. "Never mind" or "cancel" (AMAZON.CancelIntent) while the skill
+    waits for an answer drops only that question, as a person would; with nothing asked, it ends."""
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return is_intent_name("AMAZON.StopIntent")(handler_input) or is_intent_name("AMAZON.CancelIntent")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)
+        if is_intent_name("AMAZON.CancelIntent")(handler_input) and t.pending:
+            return t.reply(t.t("cancel.question"), ask=t.t("ask.next"), brief=True)
         return t.reply(t.t("goodbye"), end=True)
 
 
