@@ -5,7 +5,7 @@ times are the default zone's (America/Chicago), which the tests' devices use.
 
 Two instants run at a time (two cores), against one DynamoDB Local started here for all ten (each
 test makes its own table): a JVM per instant cost more than the tests that use it. Each instant's
-output is printed whole when it ends.
+output is printed whole, in the list's order.
 
     scripts/test-instants .venv/bin/python      (make test runs it inside scripts/isolated)
     INSTANT_JOBS=1 scripts/test-instants ...    one instant at a time
@@ -42,8 +42,9 @@ def run(instant: str, what: str, env: dict[str, str]) -> tuple[bool, str]:
         done = subprocess.run(cmd, env={**env, "RECOVERY_COACH_TEST_NOW": instant}, stdin=subprocess.DEVNULL,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=TIMEOUT)
         ok, output = done.returncode == 0, done.stdout
-    except subprocess.TimeoutExpired as e:
-        ok, output = False, f"{e.output or ''}\n(no result after {TIMEOUT} s)"
+    except subprocess.TimeoutExpired as e:  # its output is bytes, whatever text= said
+        partial = e.output.decode(errors="replace") if isinstance(e.output, bytes) else (e.output or "")
+        ok, output = False, f"{partial}\n(no result after {TIMEOUT} s)"
     verdict = f"passed in {time.monotonic() - started:.0f} s" if ok else "FAILED"
     return ok, f"{output.rstrip()}\n=== dates at {instant} ({what}): {verdict}\n"
 

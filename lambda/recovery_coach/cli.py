@@ -45,6 +45,12 @@ def _card(response: dict[str, Any]) -> str | None:
     return f"[Card: {card.get('title') or ''}] {' '.join(str(text or '').split())}".rstrip()
 
 
+def _scopes(request: dict[str, Any]) -> list[str]:
+    """The permission scopes an AskFor request asks for."""
+    return [s.get("permissionScope") for s in (request.get("payload") or {}).get("permissionScopes") or []
+            if s.get("permissionScope")]
+
+
 def _permission_request(response: dict[str, Any]) -> dict[str, Any] | None:
     for directive in response.get("response", {}).get("directives") or []:
         if directive.get("type") == "Connections.SendRequest" and directive.get("name") == "AskFor":
@@ -85,8 +91,7 @@ class Conversation:
 
     def answer_permission(self, request: dict[str, Any], status: str) -> dict[str, Any]:
         """Alexa's side of AskFor: record the user's answer, then send the skill its Connections.Response."""
-        payload = request.get("payload") or {}
-        scopes = [s.get("permissionScope") for s in payload.get("permissionScopes") or [] if s.get("permissionScope")]
+        scopes = _scopes(request)
         if status == "ACCEPTED" and self.alexa is not None:
             self.device.permissions = self.alexa.grant(self.device.user_id, scopes)
         body = {"type": "Connections.Response", "name": "AskFor", "status": {"code": "200", "message": "OK"},
@@ -173,7 +178,7 @@ class Terminal:
 
 def _permission_answer(term: Terminal, request: dict[str, Any]) -> str:
     """ACCEPTED, DENIED, or NOT_ANSWERED (end of input, or three answers that are neither yes nor no)."""
-    scopes = [s.get("permissionScope") for s in (request.get("payload") or {}).get("permissionScopes") or []]
+    scopes = _scopes(request)
     prompt = PERMISSION_PROMPTS.get(scopes[0] if scopes else "", PERMISSION_PROMPT)
     for _ in range(3):
         line = term.read(prompt)

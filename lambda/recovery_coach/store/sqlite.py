@@ -135,25 +135,30 @@ class SqliteStore:
         return self._conn
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One transaction; BEGIN IMMEDIATE makes concurrent writers (other processes too) queue up."""
-        # Another request of this process holding the connection is waited for only as long as
-        # this request's budget allows, as a locked file is.
+    def _held(self) -> Iterator[sqlite3.Connection]:
+        """The connection, to this thread alone. Another request of this process holding it is waited
+        for only as long as this request's budget allows, as a locked file is; then StoreUnavailable."""
         if not self._lock.acquire(timeout=budget.within(BUSY_SECONDS)):
             raise StoreUnavailable("busy")
         try:
-            db = self._db
-            _busy(lambda: db.execute("BEGIN IMMEDIATE"))
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-        except sqlite3.Error as e:
-            raise StoreUnavailable(type(e).__name__) from e
+            yield self._db
         finally:
             self._lock.release()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One transaction; BEGIN IMMEDIATE makes concurrent writers (other processes too) queue up."""
+        try:
+            with self._held() as db:
+                _busy(lambda: db.execute("BEGIN IMMEDIATE"))
+                try:
+                    yield db
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
+        except sqlite3.Error as e:
+            raise StoreUnavailable(type(e).__name__) from e
 
     def load(self, user: str, since: date | None = None) -> UserRecord:
         with self._tx() as db:
@@ -217,14 +222,11 @@ class SqliteStore:
         """Copy the WAL into the file (where secure_delete has zeroed the deleted rows) and empty it,
         so no old page with the deleted user's rows stays in the -wal file. Best effort: if another
         connection is reading, the next checkpoint does it, and the deletion itself has succeeded."""
-        if not self._lock.acquire(timeout=budget.within(BUSY_SECONDS)):
-            return
         try:
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-        except sqlite3.Error:
+            with self._held() as db:
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        except (StoreUnavailable, sqlite3.Error):
             pass
-        finally:
-            self._lock.release()
 
     # --- sharing -----------------------------------------------------------------
     def save_share_code(self, patient: str, code_hash: str, label: str, expires: datetime) -> None:
