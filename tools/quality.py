@@ -11,6 +11,7 @@ says. The reply (and, for check-ins, the store) is then judged by what a listene
     checkin       exactly that score is stored for today
     out_of_range  nothing is stored, and the reply gives the range again
     command       the resolver chose an intent that does the goal (reported, no target yet)
+    caregiver     a command with a caregiver's goal (care_*), scored the same way, as its own row
 
 Nothing is fitted to the dev part (corpus/SCHEMA.md). `--misses` lists what went wrong, to find the
 *kinds* of speech that fail; never copy a dev sentence into train.
@@ -46,11 +47,11 @@ from recovery_coach.store.sqlite import SqliteStore
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
-KINDS = ("answerable", "uncovered", "red_flag", "harmless", "checkin", "out_of_range", "command")
+KINDS = ("answerable", "uncovered", "red_flag", "harmless", "checkin", "out_of_range", "command", "caregiver")
 # Targets from the issues: answerable ≥ 97 %, uncovered ≥ 97 %, check-ins ≥ 98 %, out-of-range 100 %,
 # red-flag recall 100 %, harmless false alarms ≤ 2 % (so ≥ 98 % without one).
 TARGETS = {"answerable": 97.0, "uncovered": 97.0, "checkin": 98.0, "out_of_range": 100.0, "red_flag": 100.0,
-           "harmless": 98.0}
+           "harmless": 98.0, "caregiver": 95.0}
 # A fixed instant: the measurement must not depend on the day it runs (15:00 UTC, the same day in the Americas).
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)
 
@@ -70,10 +71,10 @@ GOALS: dict[str, set[str]] = {
     "reminder_status": {"ReminderStatusIntent"},
     "care_link": {"LinkPatientIntent"},
     "care_summary": {"PatientSummaryIntent"},
-    "care_day": {"PatientSummaryIntent"},
-    "care_meds": {"PatientSummaryIntent"},
+    "care_day": {"PatientDayIntent"},
+    "care_meds": {"PatientMedicineIntent"},
     "care_trend": {"PatientSummaryIntent"},
-    "care_last": {"PatientSummaryIntent"},
+    "care_last": {"PatientDayIntent"},
     "care_report": {"SendMeReportIntent"},
     "care_unlink": {"UnlinkPatientIntent"},
     "help": {"AMAZON.HelpIntent"},
@@ -101,6 +102,8 @@ def load_part(part: str, language: str = "en") -> tuple[Item, ...]:
             kind = raw["kind"]
             label = {"answerable": raw.get("topics"), "checkin": raw.get("score"), "command": raw.get("goal"),
                      "red_flag": raw.get("flag")}.get(kind)
+            if kind == "command" and str(label).startswith("care_"):
+                kind = "caregiver"  # the caregiver's side, reported as its own row
             items.append(Item(str(raw["text"]), kind, label, tuple(raw.get("locales") or LOCALES)))
     return tuple(items)
 

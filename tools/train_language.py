@@ -143,7 +143,7 @@ def intent_model() -> dict[str, Any]:
     train = [i for i in load_part("train") if i.kind in KIND_INTENT or i.label in GOALS]
     texts, labels, groups = [], [], []
     for item in train:
-        if item.kind == "command":
+        if item.kind in ("command", "caregiver"):
             intents = sorted(GOALS[str(item.label)])
             intent = next((n for n in intents if n != "ThanksIntent" and n != "AMAZON.StartOverIntent"), None)
             if intent is None or item.label in ("thanks", "start_over"):

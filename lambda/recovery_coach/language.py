@@ -69,9 +69,31 @@ class Concepts:
 NO_CONCEPTS = Concepts({})
 
 
+DIGIT_WORDS = frozenset("zero one two three four five six seven eight nine".split())
+CODE_DIGITS = 4  # a run of this many digits or more is a code (a sharing code is six), never a score
+CODE = "@code"
+
+
+def _codes(tokens: list[str]) -> list[str]:
+    """A run of digits said one by one ("four eight two nine one five", "482 915") is one token,
+    CODE: a code's digits are not six numbers, so they don't weigh as six pain scores would."""
+    out: list[str] = []
+    run: list[str] = []
+    for token in [*tokens, ""]:
+        if token in DIGIT_WORDS or token.isdigit():
+            run.append(token)
+            continue
+        digits = sum(len(t) if t.isdigit() else 1 for t in run)
+        out.extend([CODE] if digits >= CODE_DIGITS and len(run) > 1 or digits == 6 else run)
+        run = []
+        if token:
+            out.append(token)
+    return out
+
+
 def features(text: str, concepts: Concepts = NO_CONCEPTS) -> list[str]:
     """Stems, stem bigrams and the concepts they name: what the models weigh."""
-    stems = [stem(w) for w in words(text)]
+    stems = [stem(w) for w in _codes(words(text))]
     return stems + [f"{a}_{b}" for a, b in zip(stems, stems[1:], strict=False)] + concepts.found(stems)
 
 

@@ -13,6 +13,7 @@ class Profile:
     procedure_date: date | None = None
     reminder_id: str | None = None  # the Reminders API's alertToken, so no reminder is ever orphaned
     reminder_time: str | None = None  # "HH:MM", local to the device
+    care_seen: date | None = None  # a caregiver's last visit (local date): news is what came since
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -20,17 +21,19 @@ class Profile:
             "procedure_date": self.procedure_date.isoformat() if self.procedure_date else None,
             "reminder_id": self.reminder_id,
             "reminder_time": self.reminder_time,
+            "care_seen": self.care_seen.isoformat() if self.care_seen else None,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, object] | None) -> Profile:
         data = data or {}
-        day = data.get("procedure_date")
+        day, seen = data.get("procedure_date"), data.get("care_seen")
         return cls(
             disclaimer_heard=bool(data.get("disclaimer_heard", False)),
             procedure_date=date.fromisoformat(str(day)) if day else None,
             reminder_id=str(data["reminder_id"]) if data.get("reminder_id") else None,
             reminder_time=str(data["reminder_time"]) if data.get("reminder_time") else None,
+            care_seen=date.fromisoformat(str(seen)) if seen else None,
         )
 
 

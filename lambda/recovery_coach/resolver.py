@@ -291,6 +291,7 @@ class Resolver:
         self._closed = [s for s in self.samples if s.rank[0] == 1]
         self._open = [s for s in self.samples if s.rank[0] == 0]
         self._slot_types = {i["name"]: {s["name"]: s["type"] for s in i.get("slots", [])} for i in lm["intents"]}
+        self._sample_words = frozenset(w for sample in self.samples for w in sample.words)
         self.model = intents
         self._prefix = re.compile(INVOCATION_PREFIX.pattern.format(name=re.escape(self.invocation)))
         self._bare = re.compile(rf"^(?:alexa\s+)?(?:ask|tell|open|launch|start|use)\s+{re.escape(self.invocation)}$")
@@ -351,7 +352,21 @@ class Resolver:
             known = {normalize(v["name"]["value"]) for v in self.types[type_name]}
             known |= {normalize(s) for v in self.types[type_name] for s in v["name"].get("synonyms", [])}
             return said in known
+        if type_name == "AMAZON.FirstName":
+            return self._first_name(said)
         return True
+
+    def _first_name(self, said: str) -> bool:
+        """Alexa hears a first name from its catalogue of names. The stand-in: one to three words of
+        letters, none of them a word people use to talk to the skill (one the intent model or a
+        sample knows, or a filler), so "Linda" and "Mary Ann" are names and "when can I drive" is not."""
+        from recovery_coach.language import stem
+
+        words = said.split()
+        if not 1 <= len(words) <= 3 or not all(re.fullmatch(r"[a-z][a-z'-]*", w) for w in words):
+            return False
+        known = self.model.weights if self.model is not None else {}
+        return not any(w in FILLERS or w in self._sample_words or stem(w) in known for w in words)
 
     def _match(self, said: str, today: date | None, samples: list[_Sample], loose: bool = False,
                strict: bool = False) -> Resolution | None:

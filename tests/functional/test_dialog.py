@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from recovery_coach import dialog
+from recovery_coach import dialog, envelope
 from recovery_coach.content import load_content
 from recovery_coach.handlers import HANDLERS
 from recovery_coach.handlers.base import user_key
@@ -100,6 +100,14 @@ def share_label(services: Services, api: Any) -> tuple[Alexa, str]:
     return alexa, "call me Mom"
 
 
+def share_label_check(services: Services, api: Any) -> tuple[Alexa, str]:
+    alexa = Alexa()
+    alexa.say("share my check-ins with my caregiver")
+    alexa.send(envelope.intent("PatientLabelIntent", alexa.device, alexa.session,
+                               {"label": envelope.slot_json("label", "zibby", None, "PATIENT_LABEL")}))
+    return alexa, "yes"
+
+
 def link_code(services: Services, api: Any) -> tuple[Alexa, str]:
     code = share(Alexa(user="mom"))
     daughter = Alexa(user="daughter")
@@ -164,6 +172,7 @@ CASES: dict[str, Case] = {
     "procedure": Case(procedure, lambda r, s, a: stored(s, a).profile.procedure_date == TODAY - timedelta(days=1)),
     "review_day": Case(review_day, lambda r, s, a: "didn't check in yesterday" in r),
     "share_label": Case(share_label, lambda r, s, a: "sharing code is" in r),
+    "share_label_check": Case(share_label_check, lambda r, s, a: "sharing code is" in r),
     "link_code": Case(link_code, lambda r, s, a: bool(s.store.links_of_caregiver(user_key(a.device.user_id)))),
     "stop_sharing": Case(stop_sharing, lambda r, s, a: not s.store.links_of_patient(user_key(a.device.user_id))),
     "choose_patient": Case(choose_patient, lambda r, s, a: "latest score is 2" in r),

@@ -104,7 +104,7 @@ def serve_and_open(command: str, port: int, token: str | None, env: dict[str, st
             if "listening on" in printed:
                 break
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/report/{token}", timeout=10) as page:
-            assert page.status == 200 and "Pain check-ins for Mom" in page.read().decode()
+            assert page.status == 200 and "Pain check-ins for Linda" in page.read().decode()
         return printed
     finally:
         server.terminate()

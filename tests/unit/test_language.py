@@ -89,6 +89,26 @@ def test_a_number_said_anywhere_is_the_score() -> None:
     assert heard.intent == "CheckInIntent" and heard.slots["score"]["value"] == "7"
 
 
+@pytest.mark.parametrize("text", ["my brother gave me a code, five one one eight two six",
+                                  "she gave me 7 3 3 0 1 9"])
+def test_a_code_said_digit_by_digit_is_a_link_not_a_score(text: str) -> None:
+    heard = load_resolver("en-US").resolve(text)
+    assert heard.intent == "LinkPatientIntent", load_resolver("en-US").explain(text)
+    assert "@code" in features(text) and not {"five", "one", "7", "3"} & set(features(text))
+
+
+@pytest.mark.parametrize("text, name", [("call me Rosalind", "rosalind"), ("just Mary Ann", "mary ann"),
+                                        ("Bernadette", "bernadette")])
+def test_any_first_name_is_heard_as_a_name(text: str, name: str) -> None:
+    heard = load_resolver("en-US").resolve(text)
+    assert heard.intent == "PatientLabelIntent" and heard.slots["name"]["value"] == name
+
+
+def test_everyday_words_are_not_names() -> None:
+    for text in ("when can I drive", "thank you", "what is kyphoplasty"):
+        assert load_resolver("en-US").resolve(text).intent != "PatientLabelIntent", text
+
+
 def test_explain_shows_intent_topic_score_and_runner_up(services) -> None:
     import io
 

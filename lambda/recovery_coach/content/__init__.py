@@ -1,7 +1,7 @@
 """The clinic's knowledge and every spoken string, loaded once per locale.
 
 Files: `clinic.json` (name, doctor, phone), then per language folder `en/` the
-base `strings.json`, `knowledge.json`, `red_flags.json` (the red-flag screen) and `questions.json` (each question the skill asks: its
+base `strings.json`, `knowledge.json`, `labels.json` (titles a patient may be called), `red_flags.json` (the red-flag screen) and `questions.json` (each question the skill asks: its
 prompt, reprompt and help, read as strings `question.<name>.<part>`), and optional per-locale overrides in
 folders such as `en-GB/` that replace single keys. Another clinic points
 `CLINIC_FILE` at its own clinic.json; no handler changes.
@@ -44,6 +44,13 @@ class Content:
     strings: dict[str, str]
     knowledge: Knowledge
     screen_folders: tuple[Path, ...]  # where the red-flag screen's red_flags.json files are
+    titles: dict[str, frozenset[str]]  # a title ("mum") -> who it may mean ("mother"): labels.json
+
+    def same_person(self, chosen: str, said: str) -> bool:
+        """Whether a caregiver's `said` ("mom") names the patient who chose to be called `chosen`
+        ("Mum"): the same words, or titles for the same person. A first name matches only itself."""
+        a, b = " ".join(chosen.casefold().split()), " ".join(said.casefold().split())
+        return a == b or bool(self.titles.get(a, frozenset()) & self.titles.get(b, frozenset()))
 
     @property
     def screen(self) -> Screen:
@@ -88,7 +95,12 @@ def load_content(locale: str = DEFAULT_LOCALE, clinic_file: Path | None = None) 
     clinic = load_clinic(clinic_file)
     strings: dict[str, str] = {}
     knowledge: dict[str, Any] = {}
+    titles: dict[str, set[str]] = {}
     for folder in _layers(locale):
+        if (folder / "labels.json").exists():
+            for who, words in _read(folder / "labels.json")["titles"].items():
+                for word in words:
+                    titles.setdefault(word, set()).add(who)
         if (folder / "strings.json").exists():
             strings.update(_read(folder / "strings.json"))
         if (folder / "questions.json").exists():
@@ -98,7 +110,7 @@ def load_content(locale: str = DEFAULT_LOCALE, clinic_file: Path | None = None) 
             knowledge = _merge_knowledge(knowledge, _read(folder / "knowledge.json"))
     model = HERE / locale.split("-")[0] / "topic_model.json"
     return Content(locale, clinic, strings, parse_knowledge(knowledge, clinic.fields(), model if model.exists() else None),
-                   tuple(_layers(locale)))
+                   tuple(_layers(locale)), {w: frozenset(who) for w, who in titles.items()})
 
 
 def _merge_knowledge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

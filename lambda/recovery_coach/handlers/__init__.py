@@ -31,6 +31,8 @@ from recovery_coach.handlers.reminders import (
 from recovery_coach.handlers.review import ReviewDayHandler, ReviewWeekHandler
 from recovery_coach.handlers.sharing import (
     LinkPatientHandler,
+    PatientDayHandler,
+    PatientMedicineHandler,
     PatientSummaryHandler,
     SendMeReportHandler,
     SendReportToCaregiverHandler,
@@ -58,6 +60,8 @@ HANDLERS: list[Callable[[], AbstractRequestHandler]] = [
     WhoCanSeeHandler,
     SendReportToCaregiverHandler,
     LinkPatientHandler,
+    PatientDayHandler,
+    PatientMedicineHandler,
     PatientSummaryHandler,
     UnlinkPatientHandler,
     SendMeReportHandler,

@@ -97,6 +97,12 @@ class Turn:
             return "?"
         return value.strip()
 
+    def heard(self, name: str) -> str | None:
+        """The slot's words as Alexa heard them, whether or not they matched the slot's type."""
+        slot = self._slot(name)
+        value = slot.value if slot else None
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
     def canonical(self, name: str) -> str | None:
         """A custom slot's value as the model names it ("Mom" for "mum"), else what was heard."""
         slot = self._slot(name)

@@ -14,6 +14,7 @@ from recovery_coach.checkins import days_since, on
 from recovery_coach.handlers.base import Turn
 from recovery_coach.handlers.checkin import OFFER
 from recovery_coach.handlers.questions import own
+from recovery_coach.handlers.sharing import caregiver_launch, caregiver_of, linked, only_caring
 from recovery_coach.store import StoreUnavailable
 
 log = logging.getLogger("recovery_coach")
@@ -27,6 +28,9 @@ class LaunchHandler(AbstractRequestHandler):
         t = Turn.of(handler_input)
         try:
             record = t.record()
+            others = linked(t)
+            if others and only_caring(record):
+                return caregiver_launch(t, others)
         except StoreUnavailable:
             return t.reply(t.t("launch.welcome"), ask=t.t("launch.ask"))
         today = t.today()
@@ -35,6 +39,7 @@ class LaunchHandler(AbstractRequestHandler):
         parts = [
             t.t("launch.welcome_back") if returning else t.t("launch.welcome"),
             t.t("launch.procedure_day", days=since) if since is not None else None,
+            t.t("launch.also_caring", label=others[0].label) if others else None,
         ]
         if on(record.checkins, today) is None:
             return t.ask(OFFER, *parts, t.t("launch.not_checked_in"))
@@ -51,6 +56,12 @@ class HelpHandler(AbstractRequestHandler):
         asked = dialog.kept(t.intent, t.pending)
         if asked is not None:
             return t.reply(t.t(f"question.{asked.name}.help", **t.pending.get("words", {})))
+        try:
+            caring = caregiver_of(t)
+        except StoreUnavailable:
+            caring = []
+        if caring:
+            return t.reply(t.t("help.care", label=caring[0].label), ask=t.t("help.ask"))
         return t.reply(t.t("help"), ask=t.t("help.ask"))
 
 

@@ -5,7 +5,8 @@ record and writes only the caregiver's own link records.
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
@@ -13,22 +14,36 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
-from recovery_coach import dialog, sharing
-from recovery_coach.checkins import summarize
+from recovery_coach import dates, dialog, sharing
+from recovery_coach.checkins import Checkin, Summary, on, summarize
 from recovery_coach.handlers import phrases
 from recovery_coach.handlers.base import RECENT_DAYS, Turn, history
 from recovery_coach.handlers.questions import own
 from recovery_coach.handlers.review import WEEK, missed_speech, worrying_speech
-from recovery_coach.records import Link
+from recovery_coach.records import Link, UserRecord
 from recovery_coach.store import StoreUnavailable
 
 # What the caregiver wanted when we asked "which one?"
-SUMMARY, UNLINK, REPORT = "summary", "unlink", "report"
+SUMMARY, UNLINK, REPORT, DAY, MEDICINE = "summary", "unlink", "report", "day", "medicine"
+LABEL_CHARS = 40
+
+
+def heard_label(t: Turn) -> tuple[str | None, bool]:
+    """What the patient (or a caregiver) called someone, and whether Alexa knew the word: a title
+    from the list ("Mum", kept as said) or a first name (AMAZON.FirstName) is known; a word the list
+    doesn't hold is taken as heard, to be said back."""
+    label = t.canonical("label")
+    if label:
+        return label[:LABEL_CHARS], True
+    name = t.slot("name")
+    if name and name != "?":
+        return name.title()[:LABEL_CHARS], True
+    heard = t.heard("label")
+    return (heard.title()[:LABEL_CHARS], False) if heard else (None, False)
 
 
 def said_label(t: Turn) -> str | None:
-    label = t.canonical("label")
-    return label[:40] if label else None
+    return heard_label(t)[0]
 
 
 def or_list(t: Turn, links: list[Link]) -> str:
@@ -47,11 +62,19 @@ class ShareCheckInsHandler(AbstractRequestHandler):
         return t.ask(LABEL)
 
 
-def make_code(t: Turn) -> Response:
-    """The patient said what the caregiver should call them: make the one-time code."""
-    label = said_label(t)
+def label_said(t: Turn) -> Response:
+    """The patient said what the caregiver should call them: make the code, or first say back a
+    word Alexa didn't know."""
+    label, known = heard_label(t)
     if label is None:
         return t.ask(LABEL, again=True)
+    if not known:
+        return t.ask(LABEL_CHECK, words={"label": label}, label=label)
+    return make_code(t, label)
+
+
+def make_code(t: Turn, label: str) -> Response:
+    """The one-time code, for the caregiver to hear the patient called `label`."""
     settings, now = t.services.settings, t.services.clock()
     code = sharing.new_code()
     try:
@@ -162,13 +185,27 @@ class LinkPatientHandler(AbstractRequestHandler):
         return link_with(t, said)
 
 
-def care_summary(t: Turn, link: Link) -> Response:
-    """The patient's last seven days, for a caregiver: read-only."""
-    today = t.today()
+def patient_checkins(t: Turn, link: Link, since: date | None = None) -> tuple[Checkin, ...]:
+    """The linked patient's check-ins, read-only: the last two weeks, or back to `since`."""
+    utc_today = t.services.clock().date()
+    start = utc_today - timedelta(days=RECENT_DAYS + 1)
+    record = t.services.store.load(link.patient, since=min(start, since) if since else start)
+    return history(t.services.store, link.patient, record, utc_today)
+
+
+def patient_week(t: Turn, link: Link) -> Summary:
+    """The linked patient's last seven local days, read-only."""
     utc_today = t.services.clock().date()
     record = t.services.store.load(link.patient, since=utc_today - timedelta(days=RECENT_DAYS + 1))
     checkins = history(t.services.store, link.patient, record, utc_today)
-    s = summarize(checkins, today, WEEK, record.profile.procedure_date, t.thresholds)
+    return summarize(checkins, t.today(), WEEK, record.profile.procedure_date, t.thresholds)
+
+
+def care_summary(t: Turn, link: Link, day: str | None = None) -> Response:
+    """The patient's last seven days, for a caregiver: read-only. Worrying scores come with the
+    office's number; no reply says the patient is fine."""
+    today = t.today()
+    s = patient_week(t, link)
     if s.latest is None:
         return t.reply(t.t("care.none", label=link.label), ask=t.t("ask.next"))
     parts = [
@@ -182,34 +219,152 @@ def care_summary(t: Turn, link: Link) -> Response:
     return t.reply(*parts, ask=t.t("ask.next"), card=(link.label, " ".join(p for p in parts if p)))
 
 
-def unlink(t: Turn, link: Link) -> Response:
+def said_day(t: Turn, day: str | None) -> tuple[date | None, Response | None]:
+    """The one past day a caregiver asked about (None: none said), or the reply when it can't be one."""
+    if day is None:
+        return None, None
+    today = t.today()
+    period = dates.read(day, today)
+    if period is None or period.kind != dates.DAY:
+        return None, t.reply(t.t("care.day.unclear"), ask=t.t("ask.next"))
+    period = dates.looking_back(period, today)
+    if period.start > today:
+        return None, t.reply(t.t("review.day.future"), ask=t.t("ask.next"))
+    return period.start, None
+
+
+def meds_note(t: Turn, found: Checkin) -> str:
+    return {True: t.t("care.day.meds_yes"), False: t.t("care.day.meds_no"), None: ""}[found.took_meds]
+
+
+def care_day(t: Turn, link: Link, day: str | None = None) -> Response:
+    """What the patient logged on a day; with no day, their last check-in."""
+    wanted, refused = said_day(t, day)
+    if refused is not None:
+        return refused
+    today = t.today()
+    checkins = patient_checkins(t, link, since=wanted)
+    if wanted is None:
+        latest = max(checkins, key=lambda c: c.day, default=None)
+        if latest is None:
+            return t.reply(t.t("care.last.none", label=link.label, days=RECENT_DAYS), ask=t.t("ask.next"))
+        said = t.t("care.last", label=link.label, when=phrases.when(t, latest.day, today), score=latest.score,
+                   meds=meds_note(t, latest))
+        return t.reply(said, ask=t.t("ask.next"))
+    found = on(checkins, wanted)
+    when = phrases.when(t, wanted, today)
+    if found is None:
+        key = "care.day.none_today" if wanted == today else "care.day.none"
+        return t.reply(t.t(key, label=link.label, when=when), ask=t.t("ask.next"))
+    said = t.t("care.day", label=link.label, when=when, score=found.score, meds=meds_note(t, found))
+    return t.reply(phrases.sentence(said), ask=t.t("ask.next"))
+
+
+def care_medicine(t: Turn, link: Link, day: str | None = None) -> Response:
+    """Whether the patient said they took pain medicine on a day (today when none is said): what
+    they logged, never advice."""
+    wanted, refused = said_day(t, day)
+    if refused is not None:
+        return refused
+    today = t.today()
+    wanted = wanted or today
+    found = on(patient_checkins(t, link, since=wanted), wanted)
+    when = phrases.when(t, wanted, today)
+    if found is None:
+        key = "care.meds.no_checkin_today" if wanted == today else "care.meds.no_checkin"
+        return t.reply(t.t(key, label=link.label, when=when), ask=t.t("ask.next"))
+    key = {True: "care.meds.yes", False: "care.meds.no", None: "care.meds.unsaid"}[found.took_meds]
+    return t.reply(phrases.sentence(t.t(key, label=link.label, when=when)), ask=t.t("ask.next"))
+
+
+def unlink(t: Turn, link: Link, day: str | None = None) -> Response:
     t.services.store.unlink(t.user, link.patient)
     return t.reply(t.t("care.unlinked", label=link.label), ask=t.t("ask.next"))
 
 
-def send_report(t: Turn, link: Link) -> Response:
+def send_report(t: Turn, link: Link, day: str | None = None) -> Response:
     url, days = report_link(t, link.patient, link.label, caregiver=t.user)
-    card = t.t("share.report.card", url=url, days=days, whose=f"{link.label}'s")
+    card = t.t("care.report.card", url=url, days=days, label=link.label)
     return t.reply(t.t("care.report_sent", label=link.label, days=days), ask=t.t("ask.next"),
                    card=(t.t("share.report.card.title"), card))
 
 
-ACTIONS: dict[str, Any] = {SUMMARY: care_summary, UNLINK: unlink, REPORT: send_report}
+ACTIONS: dict[str, Any] = {SUMMARY: care_summary, UNLINK: unlink, REPORT: send_report, DAY: care_day,
+                           MEDICINE: care_medicine}
 
 
-def for_patient(t: Turn, action: str, label: str | None) -> Response:
-    """Do `action` for the one linked patient, the one named, or ask which."""
+def for_patient(t: Turn, action: str, label: str | None, day: str | None = None) -> Response:
+    """Do `action` for the one linked patient, the one named, or ask which. A title names the
+    patient who chose it in any spelling ("mom" finds "Mum"); "she" or no name, the only one."""
     links = t.services.store.links_of_caregiver(t.user)
     if not links:
         return t.reply(t.t("care.not_linked"), ask=t.t("ask.next"))
-    if label is not None:
-        named = [link for link in links if link.label.lower() == label.lower()]
-        if named:
-            return ACTIONS[action](t, named[0])
+    named = [link for link in links if t.content.same_person(link.label, label)] if label else []
+    if len(named) == 1:
+        return ACTIONS[action](t, named[0], day)
     if len(links) == 1 and label is None:
-        return ACTIONS[action](t, links[0])
-    unknown = t.t("care.unknown_label", label=label) if label else None
-    return t.ask(CHOOSE, unknown, words={"list": or_list(t, links)}, then=action)
+        return ACTIONS[action](t, links[0], day)
+    unknown = t.t("care.unknown_label", label=label) if label and not named else None
+    return t.ask(CHOOSE, unknown, words={"list": or_list(t, links)}, then=action, day=day)
+
+
+def linked(t: Turn) -> list[Link]:
+    """The patients this account looks after (any role)."""
+    return t.services.store.links_of_caregiver(t.user)
+
+
+def only_caring(record: UserRecord) -> bool:
+    """Whether a linked account is only a caregiver: no check-ins or procedure date of its own in
+    the last two weeks. An account that is both is greeted as the patient it is (its own check-in
+    comes first), with a word about the patient it follows."""
+    return not record.checkins and record.profile.procedure_date is None
+
+
+def caregiver_of(t: Turn) -> list[Link]:
+    """The patients this account looks after, when it is only a caregiver; else none."""
+    links = linked(t)
+    return links if links and only_caring(t.record()) else []
+
+
+def caregiver_launch(t: Turn, links: list[Link]) -> Response:
+    """A caregiver's welcome: whose recovery they follow, each patient's latest check-in, and what
+    worried since their last visit (a high score, a rise, missed days). Never a prompt to log."""
+    today, profile = t.today(), t.profile()
+    seen = profile.care_seen if profile.care_seen and profile.care_seen > today - timedelta(days=WEEK) else None
+    names = [link.label for link in links]
+    listed = t.t("list.and", rest=", ".join(names[:-1]), last=names[-1]) if len(names) > 1 else names[0]
+    parts: list[str | None] = [t.t("launch.care.welcome_back" if profile.disclaimer_heard else "launch.care.welcome",
+                                   labels=listed)]
+    for link in links[:MAX_NEWS]:
+        parts.extend(patient_news(t, link, today, seen))
+    try:
+        t.services.store.save_profile(t.user, replace(profile, care_seen=today))
+    except StoreUnavailable:
+        pass  # the news is said anyway; next time it may repeat
+    return t.reply(*parts, ask=t.t("launch.care.ask", label=names[0]))
+
+
+MAX_NEWS = 3  # patients whose news a launch reads; more are asked about by name
+
+
+def patient_news(t: Turn, link: Link, today: date, seen: date | None) -> list[str | None]:
+    s = patient_week(t, link)
+    if s.latest is None:
+        return [t.t("care.none", label=link.label)]
+    news: list[str | None] = [t.t("launch.care.latest", label=link.label, score=s.latest.score,
+                                  when=phrases.when(t, s.latest.day, today))]
+    if s.latest.day != today:
+        news.append(t.t("launch.care.not_today", label=link.label))
+    start = seen or s.start
+    worrying = [c for c in s.worrying if c.day >= start]
+    missed = [d for d in s.missed if d >= start]
+    if missed:
+        news.append(t.t("launch.care.missed.one" if len(missed) == 1 else "launch.care.missed.some",
+                        count=len(missed), label=link.label))
+    if worrying:
+        news.append(t.t("launch.care.worrying.one" if len(worrying) == 1 else "launch.care.worrying.some",
+                        count=len(worrying), label=link.label))
+    return news
 
 
 class PatientSummaryHandler(AbstractRequestHandler):
@@ -219,6 +374,24 @@ class PatientSummaryHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)
         return for_patient(t, SUMMARY, said_label(t))
+
+
+class PatientDayHandler(AbstractRequestHandler):
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("PatientDayIntent")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        t = Turn.of(handler_input)
+        return for_patient(t, DAY, said_label(t), t.slot("day"))
+
+
+class PatientMedicineHandler(AbstractRequestHandler):
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("PatientMedicineIntent")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        t = Turn.of(handler_input)
+        return for_patient(t, MEDICINE, said_label(t), t.slot("day"))
 
 
 class UnlinkPatientHandler(AbstractRequestHandler):
@@ -239,9 +412,12 @@ class SendMeReportHandler(AbstractRequestHandler):
         return for_patient(t, REPORT, said_label(t))
 
 
-LABEL = dialog.declare("share_label", name=make_code)
+LABEL = dialog.declare("share_label", name=label_said)
+LABEL_CHECK = dialog.declare("share_label_check", yes=lambda t: make_code(t, str(t.pending["label"])),
+                             no=lambda t: t.ask(LABEL), name=label_said)
 STOP = dialog.declare("stop_sharing", yes=stop_sharing,
                       no=lambda t: t.reply(t.t("share.stop_kept"), ask=t.t("ask.next")))
 # Six digits are the code; any other number is still a check-in.
 CODE = dialog.declare("link_code", number=lambda t: link_with(t, t.number()), number_if=sharing.heard_code)
-CHOOSE = dialog.declare("choose_patient", name=lambda t: for_patient(t, t.pending.get("then", SUMMARY), said_label(t)))
+CHOOSE = dialog.declare("choose_patient", name=lambda t: for_patient(t, t.pending.get("then", SUMMARY), said_label(t),
+                                                                      t.pending.get("day")))

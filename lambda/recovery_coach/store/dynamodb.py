@@ -513,7 +513,8 @@ def _profile(item: dict[str, Any] | None) -> Profile:
     return Profile.from_dict(
         {
             "disclaimer_heard": item.get("disclaimer_heard", {}).get("BOOL", False),
-            **{name: item[name]["S"] for name in ("procedure_date", "reminder_id", "reminder_time") if name in item},
+            **{name: item[name]["S"] for name in ("procedure_date", "reminder_id", "reminder_time", "care_seen")
+               if name in item},
         }
     )
 

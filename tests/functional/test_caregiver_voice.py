@@ -1,0 +1,150 @@
+"""The caregiver's side by voice: greeted as a caregiver, asked in their own words, the patient called
+by the name they chose. Every conversation goes through lambda_handler with real envelopes, on both
+stores (SQLite, and DynamoDB Local with the table from template.yaml)."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from recovery_coach import envelope
+from recovery_coach.services import Services
+from tests.conftest import Clock
+from tests.support import Alexa, Reply
+
+PHONE = "405-759-8407"
+
+
+def share_as(patient: Alexa, *said: str) -> str:
+    """The patient shares, says what to be called (each of `said` in turn), and gets a code."""
+    patient.say("share my check-ins with my caregiver")
+    reply = None
+    for words in said:
+        reply = patient.say(words)
+    assert reply is not None
+    digits = re.search(r"code is ([\d, ]+)\.", reply.speech)
+    assert digits, reply.speech
+    return digits.group(1).replace(", ", "")
+
+
+def linked(code: str, user: str = "daughter") -> Alexa:
+    caregiver = Alexa(user=user)
+    reply = caregiver.say(f"link to my patient with code {' '.join(code)}")
+    assert "You're linked" in reply, reply.speech
+    caregiver.new_session()
+    return caregiver
+
+
+def logs(patient: Alexa, score: str, medicine: str | None) -> None:
+    reply = patient.say(f"log my pain as {score}")
+    assert "pain medicine" in reply, reply.speech  # the medicine question
+    if medicine:
+        patient.say(medicine)
+    patient.new_session()
+
+
+def asks_to_log(reply: Reply) -> bool:
+    return "checked in today" in reply and "log your pain" in reply or "Would you like to log" in reply.speech
+
+
+@pytest.mark.dates  # yesterday's and today's check-ins
+def test_the_caregiver_hears_linda_her_eight_and_what_she_logged(any_services: Services, clock: Clock) -> None:
+    """The issue's sequence: Linda shares, her daughter links, Linda logs 8 and no medicine; her
+    daughter launches and asks in her own words."""
+    linda = Alexa(user="linda")
+    clock.now -= timedelta(days=1)
+    logs(linda, "five", "yes")  # yesterday
+    clock.now += timedelta(days=1)
+    daughter = linked(share_as(linda, "call me Linda"))
+    logs(linda, "eight", "no")
+
+    hello = daughter.launch()
+    assert "Linda" in hello and "8" in hello.speech, hello.speech
+    assert not asks_to_log(hello) and "log your pain" not in hello and not hello.session.get("pending")
+    assert "worrying" in hello and PHONE in hello.speech  # an 8, and a rise of 3
+
+    medicine = daughter.say("did she take her medicine today")
+    assert medicine.speech.startswith("No. Linda logged no pain medicine today."), medicine.speech
+    yesterday = daughter.say("what did she log yesterday")
+    assert "Yesterday, Linda logged 5, and took pain medicine" in yesterday, yesterday.speech
+    assert "8" not in yesterday.speech.split("What else")[0]
+
+
+@pytest.mark.dates
+def test_what_a_caregiver_asks_is_answered_from_the_days_record(services: Services, clock: Clock) -> None:
+    mum = Alexa(user="mum")
+    daughter = linked(share_as(mum, "call me Mum"))
+    assert "Mum hasn't checked in yet today" in daughter.say("has mum checked in today")
+    assert "hasn't checked in yet today, so I don't know" in daughter.say("did mum take her tablets")
+    clock.now -= timedelta(days=2)
+    logs(mum, "three", None)  # the medicine question left unanswered
+    clock.now += timedelta(days=2)
+    last = daughter.say("when did mum last check in")
+    assert re.search(r"Mum last checked in on \w+, with a score of 3\.", last.speech), last.speech
+    assert "didn't check in yesterday" in daughter.say("what did mum log yesterday")
+    unsaid = daughter.say("did mum take her medicine two days ago")
+    assert "checked in" in unsaid and "didn't answer the pain medicine question" in unsaid, unsaid.speech
+
+
+def test_the_name_is_kept_as_said_and_found_in_any_spelling(services: Services) -> None:
+    nan = Alexa(user="nan", locale="en-GB")
+    grandson = linked(share_as(nan, "call me nan"), user="grandson")
+    grandson.locale = "en-GB"
+    assert "following Nan's recovery" in grandson.launch()
+    assert "Nan hasn't checked in yet today" in grandson.say("has grandma checked in today")
+    assert "I don't know" in grandson.say("has grandad checked in today")
+
+
+def test_any_first_name_is_a_label(services: Services) -> None:
+    for user, said, label in (("p1", "call me Linda", "Linda"), ("p2", "just Mary Ann", "Mary Ann"),
+                              ("p3", "Dolores", "Dolores")):
+        patient = Alexa(user=user)
+        caregiver = linked(share_as(patient, said), user=f"carer-{user}")
+        assert f"You're following {label}'s recovery" in caregiver.launch(), said
+
+
+def test_a_word_alexa_does_not_know_is_said_back_first(services: Services) -> None:
+    patient = Alexa(user="patient")
+    patient.say("share my check-ins with my caregiver")
+    unknown = {"label": envelope.slot_json("label", "zibby", None, "PATIENT_LABEL")}
+    heard = patient.send(envelope.intent("PatientLabelIntent", patient.device, patient.session, unknown))
+    assert "I heard Zibby" in heard and "code" not in heard, heard.speech
+    again = patient.say("no")
+    assert "What should your caregiver hear you called" in again
+    patient.send(envelope.intent("PatientLabelIntent", patient.device, patient.session, unknown))
+    code = patient.say("yes")
+    assert "Your sharing code is" in code
+    caregiver = linked(re.search(r"code is ([\d, ]+)\.", code.speech).group(1).replace(", ", ""))
+    assert "Zibby" in caregiver.launch()
+
+
+def test_caregiver_help_and_launch_never_ask_them_to_log(services: Services) -> None:
+    dad = Alexa(user="dad")
+    son = linked(share_as(dad, "call me Dad"), user="son")
+    hello = son.launch()
+    assert "Dad hasn't logged any pain" in hello and not asks_to_log(hello)
+    helped = son.say("help")
+    assert "how is Dad doing" in helped and "log my pain" not in helped
+
+
+@pytest.mark.dates
+def test_an_account_that_is_both_is_greeted_as_the_patient(services: Services) -> None:
+    mum = Alexa(user="mum")
+    both = linked(share_as(mum, "call me Mum"), user="both")
+    logs(both, "two", "yes")  # her own check-in: she is a patient too
+    hello = both.launch()
+    assert "Welcome back to Spine Recovery" in hello and "For Mum's check-ins, say: how is Mum doing" in hello
+
+
+def test_two_patients_are_told_apart_and_the_question_survives_which_one(services: Services) -> None:
+    mum, dad = Alexa(user="mum"), Alexa(user="dad")
+    carer = linked(share_as(mum, "call me Mum"), user="carer")
+    carer.say(f"link to my patient with code {' '.join(share_as(dad, 'call me Dad'))}")
+    logs(dad, "four", "yes")
+    carer.new_session()
+    hello = carer.launch()
+    assert "following Dad and Mum's recovery" in hello or "following Mum and Dad's recovery" in hello
+    which = carer.say("did she take her medicine today")
+    assert which.speech.endswith("Which one: Dad, or Mum?") or which.speech.endswith("Which one: Mum, or Dad?")
+    assert "Yes. Dad logged pain medicine today" in carer.say("Dad")
