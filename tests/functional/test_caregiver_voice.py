@@ -148,3 +148,47 @@ def test_two_patients_are_told_apart_and_the_question_survives_which_one(service
     which = carer.say("did she take her medicine today")
     assert which.speech.endswith("Which one: Dad, or Mum?") or which.speech.endswith("Which one: Mum, or Dad?")
     assert "Yes. Dad logged pain medicine today" in carer.say("Dad")
+
+
+def test_a_caregiver_whose_patient_stopped_sharing_hears_so_once(any_services: Services) -> None:
+    linda = Alexa(user="linda")
+    daughter = linked(share_as(linda, "call me Linda"))
+    linda.say("stop sharing my check-ins")
+    assert "Nobody can see" in linda.say("yes")
+    told = daughter.say("how is Linda doing")
+    assert "Linda has stopped sharing check-ins with you" in told and "not linked" not in told
+    assert "not linked" in daughter.say("how is Linda doing")  # said once
+
+
+def test_the_ended_notice_is_said_at_launch_and_goes_when_linked_again(any_services: Services) -> None:
+    mum = Alexa(user="mum")
+    son = linked(share_as(mum, "call me Mum"), user="son")
+    mum.say("delete my data")
+    mum.say("yes")
+    hello = son.launch()
+    assert hello.speech.startswith("Mum has stopped sharing check-ins with you."), hello.speech
+    assert "stopped sharing" not in son.launch()
+    mum.new_session()
+    code = share_as(mum, "call me Mum")
+    mum.say("stop sharing my check-ins")
+    mum.say("yes")
+    again = Alexa(user="son")
+    assert "didn't work" in again.say(f"link to my patient with code {' '.join(code)}")  # the code went too
+    son2 = linked(share_as(mum, "call me Mum"), user="son")
+    assert "stopped sharing" not in son2.launch()
+
+
+def test_who_can_see_counts_caregivers_and_live_report_links(any_services: Services, clock: Clock) -> None:
+    patient = Alexa(user="patient")
+    assert "Nobody can see your check-ins" in patient.say("who can see my check-ins")
+    patient.say("send the report link to my caregiver")
+    one = patient.say("who can see my check-ins")
+    assert "No caregiver is linked" in one and "One report link" in one and "stop sharing my check-ins" in one
+    carer = linked(share_as(patient, "call me Linda"), user="carer")
+    carer.say("send me the report link")
+    both = patient.say("who can see my check-ins")
+    assert "One caregiver can see your check-ins" in both and "2 report links" in both, both.speech
+    carer.say("unlink my patient")
+    assert "One report link" in patient.say("who can see my check-ins")  # the caregiver's went with the link
+    clock.now += timedelta(days=8)
+    assert "Nobody can see your check-ins" in patient.say("who can see my check-ins")

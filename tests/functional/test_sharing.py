@@ -169,7 +169,7 @@ def test_stop_sharing_revokes_links_and_report_links_at_once(mom: Alexa, any_ser
     pending = share(mom)  # an unused code, too
     assert mom.say("stop sharing my check-ins").speech.endswith("Are you sure?")
     assert "Nobody can see your check-ins now" in mom.say("yes")
-    assert "not linked" in daughter.say("how is my patient doing")
+    assert "Mom has stopped sharing check-ins with you" in daughter.say("how is my patient doing")
     assert any_services.store.report_access(sharing.token_hash(token), now) is None
     assert "didn't work" in link(Alexa(user="son"), pending)
 

@@ -14,7 +14,7 @@ from recovery_coach.checkins import days_since, on
 from recovery_coach.handlers.base import Turn
 from recovery_coach.handlers.checkin import OFFER
 from recovery_coach.handlers.questions import own
-from recovery_coach.handlers.sharing import caregiver_launch, caregiver_of, linked, only_caring
+from recovery_coach.handlers.sharing import caregiver_launch, caregiver_of, linked, only_caring, sharing_ended
 from recovery_coach.store import StoreUnavailable
 
 log = logging.getLogger("recovery_coach")
@@ -31,12 +31,14 @@ class LaunchHandler(AbstractRequestHandler):
             others = linked(t)
             if others and only_caring(record):
                 return caregiver_launch(t, others)
+            ended = sharing_ended(t)
         except StoreUnavailable:
             return t.reply(t.t("launch.welcome"), ask=t.t("launch.ask"))
         today = t.today()
         returning = record.profile.disclaimer_heard
         since = days_since(record.profile.procedure_date, today)
         parts = [
+            *ended,
             t.t("launch.welcome_back") if returning else t.t("launch.welcome"),
             t.t("launch.procedure_day", days=since) if since is not None else None,
             t.t("launch.also_caring", label=others[0].label) if others else None,

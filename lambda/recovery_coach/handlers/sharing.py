@@ -114,16 +114,28 @@ class WhoCanSeeHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)
-        links = t.services.store.links_of_patient(t.user)
-        if not links:
+        store = t.services.store
+        links, reports = store.links_of_patient(t.user), store.report_links(t.user, t.services.clock())
+        if not links and not reports:
             return t.reply(t.t("share.none"), ask=t.t("ask.next"))
-        today = t.today()
-        zone = t.zone()
-        since = [t.t("share.since", when=phrases.bare_when(t, link.since.astimezone(zone).date(), today)) for link in links]
-        if len(links) == 1:
-            return t.reply(t.t("share.who.one", since=since[0]), ask=t.t("ask.next"))
-        listed = t.t("list.and", rest=", ".join(f"one {s}" for s in since[:-1]), last=f"one {since[-1]}")
-        return t.reply(t.t("share.who.some", count=len(links), list=listed), ask=t.t("ask.next"))
+        parts = [who_is_linked(t, links)]
+        if reports:
+            days = t.services.settings.report_token_days
+            parts.append(t.t("share.who.reports.one" if reports == 1 else "share.who.reports.some", count=reports,
+                             days=days))
+        return t.reply(*parts, t.t("share.who.off"), ask=t.t("ask.next"))
+
+
+def who_is_linked(t: Turn, links: list[Link]) -> str:
+    """The linked caregivers, each with the day they linked."""
+    if not links:
+        return t.t("share.who.none")
+    today, zone = t.today(), t.zone()
+    since = [t.t("share.since", when=phrases.bare_when(t, link.since.astimezone(zone).date(), today)) for link in links]
+    if len(links) == 1:
+        return t.t("share.who.one", since=since[0])
+    listed = t.t("list.and", rest=", ".join(f"one {s}" for s in since[:-1]), last=f"one {since[-1]}")
+    return t.t("share.who.some", count=len(links), list=listed)
 
 
 def report_link(t: Turn, patient: str, label: str, caregiver: str | None = None) -> tuple[str, int]:
@@ -168,6 +180,10 @@ def link_with(t: Turn, said: str | None) -> Response:
         except StoreUnavailable:
             pass  # the link is made either way; at worst this attempt stays counted
     if link is not None:
+        try:
+            store.forget_ended(t.user)  # linked again: an old "sharing ended" is no longer news
+        except StoreUnavailable:
+            pass
         return t.reply(t.t("care.linked", label=link.label), ask=t.t("ask.next"))
     key = {"expired": "care.code_expired", "own": "care.code_own"}.get(outcome, "care.code_bad")
     return t.reply(t.t(key), ask=t.t("ask.next"))
@@ -297,15 +313,34 @@ def for_patient(t: Turn, action: str, label: str | None, day: str | None = None)
     """Do `action` for the one linked patient, the one named, or ask which. A title names the
     patient who chose it in any spelling ("mom" finds "Mum"); "she" or no name, the only one."""
     links = t.services.store.links_of_caregiver(t.user)
-    if not links:
-        return t.reply(t.t("care.not_linked"), ask=t.t("ask.next"))
     named = [link for link in links if t.content.same_person(link.label, label)] if label else []
     if len(named) == 1:
         return ACTIONS[action](t, named[0], day)
     if len(links) == 1 and label is None:
         return ACTIONS[action](t, links[0], day)
+    ended = sharing_ended(t, label) if label is not None or not links else []
+    if ended:
+        return t.reply(*ended, ask=t.t("ask.next"))
+    if not links:
+        return t.reply(t.t("care.not_linked"), ask=t.t("ask.next"))
     unknown = t.t("care.unknown_label", label=label) if label and not named else None
     return t.ask(CHOOSE, unknown, words={"list": or_list(t, links)}, then=action, day=day)
+
+
+def sharing_ended(t: Turn, label: str | None = None) -> list[str]:
+    """ "Linda has stopped sharing her check-ins with you", once, for each patient who ended the
+    link since the caregiver last heard (only the one named, when a name was said). Nothing when
+    the notices can't be read: the caregiver hears the usual reply instead."""
+    store = t.services.store
+    try:
+        ended = store.ended_links(t.user)
+        if label is not None:
+            ended = [e for e in ended if t.content.same_person(e, label)]
+        if ended:
+            store.forget_ended(t.user)
+    except StoreUnavailable:
+        return []
+    return [t.t("care.ended", label=e) for e in dict.fromkeys(ended)] + ([t.t("care.ended.again")] if ended else [])
 
 
 def linked(t: Turn) -> list[Link]:

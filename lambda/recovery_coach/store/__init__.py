@@ -68,7 +68,20 @@ class Store(Protocol):
         """The link, and every report link the caregiver minted for that patient."""
 
     def revoke_sharing(self, patient: str) -> int:
-        """Every caregiver link, unused code and report token of the patient: gone at once."""
+        """Every caregiver link, unused code and report token of the patient: gone at once. Each
+        caregiver gets a notice that the link ended (`ended_links`); deleting the patient does too."""
+
+    def ended_links(self, caregiver: str) -> list[str]:
+        """The labels of patients who ended this caregiver's link (they stopped sharing, or deleted
+        their data) and the caregiver hasn't been told yet, oldest first. Only the label: no key of
+        the patient's stays with the caregiver."""
+
+    def forget_ended(self, caregiver: str) -> None:
+        """The caregiver has been told (or linked again): the notices go."""
+
+    def report_links(self, patient: str, now: datetime) -> int:
+        """How many report links open the patient's check-ins now: unexpired and, when a caregiver
+        minted one, that caregiver still linked."""
 
     def save_report_token(self, token_hash: str, patient: str, label: str, expires: datetime,
                           caregiver: str | None = None, keep: int = 3) -> None:

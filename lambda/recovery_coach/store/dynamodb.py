@@ -42,9 +42,10 @@ SHARE = "SHARE#"
 SHARE_CARE, SHARE_PATIENT = "SHARE#CARE#", "SHARE#PATIENT#"
 SHARE_CODE, SHARE_TOKEN, SHARE_LINKFAIL = "SHARE#CODE#", "SHARE#TOKEN#", "SHARE#LINKFAIL#"
 SHARE_MINTED = "SHARE#MINTED#"
+SHARE_ENDED = "SHARE#ENDED#"  # under a caregiver: a patient ended the link (the label only)
 CODE, TOKEN, LINKFAIL = "CODE#", "TOKEN#", "LINKFAIL"
 # Projected by deletes: the attributes that name the other halves of a share item.
-HALVES = "pk, sk, patient, caregiver"
+HALVES = "pk, sk, patient, caregiver, label"
 RETRYABLE_CODES = {
     "ProvisionedThroughputExceededException",
     "ThrottlingException",
@@ -279,6 +280,7 @@ class DynamoStore:
         again finishes the job (deleting is idempotent)."""
         until = self._until()
         items = self._query_all(until, _pk(user), projection=HALVES)
+        self._tell_ended([i for i in items if i["sk"]["S"].startswith(SHARE_CARE)], until)
         # The other halves first: if this stops part way, a retry still finds what is left.
         keys = [k for i in items for k in _other_half(user, i)]
         keys += [{"pk": i["pk"], "sk": i["sk"]} for i in items]
@@ -437,11 +439,39 @@ class DynamoStore:
     def revoke_sharing(self, patient: str) -> int:
         until = self._until()
         items = [i for i in self._query_all(until, _pk(patient), SHARE, projection=HALVES)
-                 if not i["sk"]["S"].startswith((SHARE_PATIENT, SHARE_LINKFAIL, SHARE_MINTED))]  # not as a caregiver
+                 if not i["sk"]["S"].startswith((SHARE_PATIENT, SHARE_LINKFAIL, SHARE_MINTED, SHARE_ENDED))]  # not as a caregiver
+        self._tell_ended([i for i in items if i["sk"]["S"].startswith(SHARE_CARE)], until)
         keys = [k for i in items for k in _other_half(patient, i)]  # other halves first
         keys += [{"pk": i["pk"], "sk": i["sk"]} for i in items]
         self._delete_keys(keys, until)
         return len(items)
+
+    def _tell_ended(self, links: list[dict[str, Any]], until: float) -> None:
+        """A notice under each caregiver of `links` (the patient's halves) that the link ended, before
+        the links go: if this stops part way, the links are still there and a retry tells again."""
+        stamp = self.now().astimezone(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+        for n, item in enumerate(links):
+            caregiver = item["sk"]["S"][len(SHARE_CARE):]
+            self._call("put_item", until, Item={
+                "pk": _pk(caregiver), "sk": {"S": f"{SHARE_ENDED}{stamp}#{n:03d}"},
+                "label": {"S": item.get("label", {}).get("S", "")}, "expires_at": self._expires()})
+
+    def ended_links(self, caregiver: str) -> list[str]:
+        items = self._live(self._query_all(self._until(), _pk(caregiver), SHARE_ENDED))
+        return [i["label"]["S"] for i in sorted(items, key=lambda i: i["sk"]["S"]) if i.get("label", {}).get("S")]
+
+    def forget_ended(self, caregiver: str) -> None:
+        until = self._until()
+        items = self._query_all(until, _pk(caregiver), SHARE_ENDED, projection="pk, sk")
+        self._delete_keys([{"pk": i["pk"], "sk": i["sk"]} for i in items], until)
+
+    def report_links(self, patient: str, now: datetime) -> int:
+        until = self._until()
+        pointers = self._query_all(until, _pk(patient), SHARE_TOKEN)
+        linked = {link.caregiver for link in self.links_of_patient(patient)}
+        moment = int(now.timestamp())
+        return sum(1 for i in pointers if int(i["expires_at"]["N"]) > moment
+                   and ("caregiver" not in i or i["caregiver"]["S"] in linked))
 
     def save_report_token(self, token_hash: str, patient: str, label: str, expires: datetime,
                           caregiver: str | None = None, keep: int = 3) -> None:

@@ -51,6 +51,12 @@ CREATE TABLE IF NOT EXISTS report_tokens (
     label TEXT NOT NULL,
     expires TEXT NOT NULL
 );
+-- A caregiver's notice that a patient ended their link: the label only, never the patient's key.
+CREATE TABLE IF NOT EXISTS ended_links (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    caregiver TEXT NOT NULL,
+    label TEXT NOT NULL
+);
 DROP TABLE IF EXISTS link_failures;
 -- Link attempts per hour (UTC, "2026112415"): one row per caregiver key, and one for everyone ("*").
 CREATE TABLE IF NOT EXISTS link_attempts (
@@ -210,6 +216,7 @@ class SqliteStore:
         with self._tx() as db:
             gone = _revoke(db, user)
             gone += db.execute("DELETE FROM links WHERE caregiver = ?", (user,)).rowcount
+            gone += db.execute("DELETE FROM ended_links WHERE caregiver = ?", (user,)).rowcount
             gone += db.execute("DELETE FROM report_tokens WHERE caregiver = ?", (user,)).rowcount
             db.execute("UPDATE share_codes SET used_by = 'deleted' WHERE used_by = ?", (user,))
             gone += db.execute("DELETE FROM link_attempts WHERE who = ?", (user,)).rowcount
@@ -301,6 +308,21 @@ class SqliteStore:
         with self._tx() as db:
             return _revoke(db, patient)
 
+    def ended_links(self, caregiver: str) -> list[str]:
+        with self._tx() as db:
+            rows = db.execute("SELECT label FROM ended_links WHERE caregiver = ? ORDER BY seq", (caregiver,)).fetchall()
+        return [label for (label,) in rows]
+
+    def forget_ended(self, caregiver: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM ended_links WHERE caregiver = ?", (caregiver,))
+
+    def report_links(self, patient: str, now: datetime) -> int:
+        with self._tx() as db:
+            (count,) = db.execute(f"SELECT COUNT(*) FROM report_tokens t WHERE patient = ? AND {LIVE_TOKEN}",
+                                  (patient, _utc(now))).fetchone()
+        return int(count)
+
     def save_report_token(self, token_hash: str, patient: str, label: str, expires: datetime,
                           caregiver: str | None = None, keep: int = 3) -> None:
         with self._tx() as db:
@@ -319,11 +341,16 @@ class SqliteStore:
         with self._tx() as db:
             # A link a caregiver minted works only while that caregiver is still linked.
             row = db.execute(
-                "SELECT patient, label, expires FROM report_tokens t WHERE token_hash = ? AND expires > ? AND "
-                "(caregiver IS NULL OR EXISTS (SELECT 1 FROM links l WHERE l.patient = t.patient AND l.caregiver = t.caregiver))",
+                f"SELECT patient, label, expires FROM report_tokens t WHERE token_hash = ? AND {LIVE_TOKEN}",
                 (token_hash, _utc(now)),
             ).fetchone()
         return ReportAccess(row[0], row[1], datetime.fromisoformat(row[2])) if row else None
+
+
+# A report token that opens its page now (`?` is now): unexpired and, minted by a caregiver, that
+# caregiver still linked.
+LIVE_TOKEN = ("expires > ? AND (caregiver IS NULL OR EXISTS "
+              "(SELECT 1 FROM links l WHERE l.patient = t.patient AND l.caregiver = t.caregiver))")
 
 
 def _hour(moment: datetime) -> str:
@@ -337,6 +364,8 @@ def _utc(moment: datetime) -> str:
 
 
 def _revoke(db: sqlite3.Connection, patient: str) -> int:
+    db.execute("INSERT INTO ended_links(caregiver, label) SELECT caregiver, label FROM links WHERE patient = ? "
+               "ORDER BY since", (patient,))
     gone = db.execute("DELETE FROM links WHERE patient = ?", (patient,)).rowcount
     gone += db.execute("DELETE FROM share_codes WHERE patient = ?", (patient,)).rowcount
     gone += db.execute("DELETE FROM report_tokens WHERE patient = ?", (patient,)).rowcount
