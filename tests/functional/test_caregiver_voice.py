@@ -192,3 +192,27 @@ def test_who_can_see_counts_caregivers_and_live_report_links(any_services: Servi
     assert "One report link" in patient.say("who can see my check-ins")  # the caregiver's went with the link
     clock.now += timedelta(days=8)
     assert "Nobody can see your check-ins" in patient.say("who can see my check-ins")
+
+
+def test_the_patient_hears_and_changes_the_name_caregivers_hear(any_services: Services) -> None:
+    patient = Alexa(user="patient")
+    assert "no caregiver hears a name for you yet" in patient.say("what do they call me")
+    carer = linked(share_as(patient, "call me Mom"), user="carer")
+    assert "Your caregiver hears you called Mom" in patient.say("what does my caregiver call me")
+    asked = patient.say("change my name")
+    assert "What should your caregiver hear you called" in asked
+    assert "Done. Your caregiver will hear you called Linda" in patient.say("call me Linda")
+    assert "You're following Linda's recovery" in carer.launch()
+    report = carer.say("send me the report link")
+    assert "Linda's report" in report and "Linda's pain check-ins" in report.card["content"]
+    assert "hear you called Grandma" in patient.say("change my name to grandma")
+    assert "Your caregiver hears you called Grandma" in patient.say("what do they call me")
+
+
+def test_the_caregivers_report_card_is_worded_for_a_caregiver(services: Services) -> None:
+    patient = Alexa(user="patient")
+    carer = linked(share_as(patient, "call me Linda"), user="carer")
+    card = carer.say("send me the report link").card["content"]
+    assert "Linda's pain check-ins" in card and "your caregiver" not in card
+    own = patient.say("send the report link to my caregiver").card["content"]
+    assert "your pain check-ins" in own

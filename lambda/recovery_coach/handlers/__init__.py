@@ -30,6 +30,7 @@ from recovery_coach.handlers.reminders import (
 )
 from recovery_coach.handlers.review import ReviewDayHandler, ReviewWeekHandler
 from recovery_coach.handlers.sharing import (
+    ChangeLabelHandler,
     LinkPatientHandler,
     PatientDayHandler,
     PatientMedicineHandler,
@@ -39,6 +40,7 @@ from recovery_coach.handlers.sharing import (
     ShareCheckInsHandler,
     StopSharingHandler,
     UnlinkPatientHandler,
+    WhatAmICalledHandler,
     WhoCanSeeHandler,
 )
 
@@ -58,6 +60,8 @@ HANDLERS: list[Callable[[], AbstractRequestHandler]] = [
     ShareCheckInsHandler,
     StopSharingHandler,
     WhoCanSeeHandler,
+    WhatAmICalledHandler,
+    ChangeLabelHandler,
     SendReportToCaregiverHandler,
     LinkPatientHandler,
     PatientDayHandler,

@@ -62,15 +62,59 @@ class ShareCheckInsHandler(AbstractRequestHandler):
         return t.ask(LABEL)
 
 
+SHARE, RENAME = "share", "rename"  # what a name the patient says is for
+
+
 def label_said(t: Turn) -> Response:
-    """The patient said what the caregiver should call them: make the code, or first say back a
-    word Alexa didn't know."""
+    """The patient said what the caregiver should call them: go on (make the code, or rename), or
+    first say back a word Alexa didn't know."""
+    then = t.pending.get("then", SHARE)
     label, known = heard_label(t)
     if label is None:
-        return t.ask(LABEL, again=True)
+        return t.ask(LABEL, again=True, then=then)
     if not known:
-        return t.ask(LABEL_CHECK, words={"label": label}, label=label)
-    return make_code(t, label)
+        return t.ask(LABEL_CHECK, words={"label": label}, label=label, then=then)
+    return use_label(t, label, then)
+
+
+def use_label(t: Turn, label: str, then: str) -> Response:
+    return rename(t, label) if then == RENAME else make_code(t, label)
+
+
+def rename(t: Turn, label: str) -> Response:
+    """Every caregiver, code and report link of the patient's carries the new name from now on."""
+    try:
+        linked = t.services.store.relabel(t.user, label)
+    except StoreUnavailable:
+        return t.reply(t.t("name.not_saved"), ask=t.t("ask.next"))
+    return t.reply(t.t("name.changed" if linked else "name.changed_unlinked", label=label), ask=t.t("ask.next"))
+
+
+class WhatAmICalledHandler(AbstractRequestHandler):
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("WhatAmICalledIntent")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        t = Turn.of(handler_input)
+        labels = list(dict.fromkeys(link.label for link in t.services.store.links_of_patient(t.user)))
+        if not labels:
+            return t.reply(t.t("name.none"), ask=t.t("ask.next"))
+        said = labels[0] if len(labels) == 1 else t.t("list.and", rest=", ".join(labels[:-1]), last=labels[-1])
+        return t.reply(t.t("name.is", label=said), ask=t.t("ask.next"))
+
+
+class ChangeLabelHandler(AbstractRequestHandler):
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("ChangeLabelIntent")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        t = Turn.of(handler_input)
+        label, known = heard_label(t)
+        if label is None:
+            return t.ask(LABEL, then=RENAME)
+        if not known:
+            return t.ask(LABEL_CHECK, words={"label": label}, label=label, then=RENAME)
+        return rename(t, label)
 
 
 def make_code(t: Turn, label: str) -> Response:
@@ -448,8 +492,9 @@ class SendMeReportHandler(AbstractRequestHandler):
 
 
 LABEL = dialog.declare("share_label", name=label_said)
-LABEL_CHECK = dialog.declare("share_label_check", yes=lambda t: make_code(t, str(t.pending["label"])),
-                             no=lambda t: t.ask(LABEL), name=label_said)
+LABEL_CHECK = dialog.declare("share_label_check", name=label_said,
+                             yes=lambda t: use_label(t, str(t.pending["label"]), t.pending.get("then", SHARE)),
+                             no=lambda t: t.ask(LABEL, then=t.pending.get("then", SHARE)))
 STOP = dialog.declare("stop_sharing", yes=stop_sharing,
                       no=lambda t: t.reply(t.t("share.stop_kept"), ask=t.t("ask.next")))
 # Six digits are the code; any other number is still a check-in.

@@ -71,6 +71,10 @@ class Store(Protocol):
         """Every caregiver link, unused code and report token of the patient: gone at once. Each
         caregiver gets a notice that the link ended (`ended_links`); deleting the patient does too."""
 
+    def relabel(self, patient: str, label: str) -> int:
+        """The patient chose a new name: every link, unused code and report link of theirs carries it
+        from now on. Returns how many caregivers are linked."""
+
     def ended_links(self, caregiver: str) -> list[str]:
         """The labels of patients who ended this caregiver's link (they stopped sharing, or deleted
         their data) and the caregiver hasn't been told yet, oldest first. Only the label: no key of

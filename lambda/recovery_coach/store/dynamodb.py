@@ -456,6 +456,29 @@ class DynamoStore:
                 "pk": _pk(caregiver), "sk": {"S": f"{SHARE_ENDED}{stamp}#{n:03d}"},
                 "label": {"S": item.get("label", {}).get("S", "")}, "expires_at": self._expires()})
 
+    def relabel(self, patient: str, label: str) -> int:
+        """Each item that carries the label: both halves of every link, and the code and token items
+        the patient's pointers name. Each update only touches an item that still exists."""
+        until = self._until()
+        items = self._query_all(until, _pk(patient), SHARE, projection=HALVES)
+        keys: list[dict[str, Any]] = []
+        linked = 0
+        for item in items:
+            sk = item["sk"]["S"]
+            if sk.startswith(SHARE_CARE):
+                linked += 1
+                keys += [{"pk": item["pk"], "sk": item["sk"]}, *_other_half(patient, item)]
+            elif sk.startswith((SHARE_CODE, SHARE_TOKEN)):
+                keys += _other_half(patient, item)[:1]  # the CODE# or TOKEN# item itself
+        for key in keys:
+            try:
+                self._call("update_item", until, Key=key, UpdateExpression="SET label = :l",
+                           ConditionExpression="attribute_exists(pk)", ExpressionAttributeValues={":l": {"S": label}})
+            except ClientError as e:
+                if not _conditional_failed(e):
+                    raise
+        return linked
+
     def ended_links(self, caregiver: str) -> list[str]:
         items = self._live(self._query_all(self._until(), _pk(caregiver), SHARE_ENDED))
         return [i["label"]["S"] for i in sorted(items, key=lambda i: i["sk"]["S"]) if i.get("label", {}).get("S")]

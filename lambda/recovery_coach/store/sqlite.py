@@ -308,6 +308,13 @@ class SqliteStore:
         with self._tx() as db:
             return _revoke(db, patient)
 
+    def relabel(self, patient: str, label: str) -> int:
+        with self._tx() as db:
+            linked = db.execute("UPDATE links SET label = ? WHERE patient = ?", (label, patient)).rowcount
+            db.execute("UPDATE share_codes SET label = ? WHERE patient = ? AND used_by IS NULL", (label, patient))
+            db.execute("UPDATE report_tokens SET label = ? WHERE patient = ?", (label, patient))
+        return linked
+
     def ended_links(self, caregiver: str) -> list[str]:
         with self._tx() as db:
             rows = db.execute("SELECT label FROM ended_links WHERE caregiver = ? ORDER BY seq", (caregiver,)).fetchall()
