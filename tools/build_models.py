@@ -111,7 +111,7 @@ def corpus_samples(source: dict[str, Any], locale: str) -> dict[str, list[str]]:
             lowered = item.text.lower()
             sample = _spoken(lowered[: found[0].start()] + " {score} " + lowered[found[0].end():])
             intent = "CheckInIntent"
-        elif item.kind in ("command", "caregiver"):
+        elif item.kind == "command":
             if item.label == "start_over":  # Alexa's own AMAZON.StartOverIntent, not NavigateHome
                 continue
             intents = sorted(GOALS.get(str(item.label), set()) & slotless - {"AMAZON.StopIntent", "AMAZON.CancelIntent"})

@@ -12,6 +12,9 @@ says. The reply (and, for check-ins, the store) is then judged by what a listene
     out_of_range  nothing is stored, and the reply gives the range again
     command       the resolver chose an intent that does the goal (reported, no target yet)
     caregiver     a command with a caregiver's goal (care_*), scored the same way, as its own row
+    social        greetings, thanks, help, repeat, start over, stop (commands), and requests the skill
+                  doesn't do (`other`: the fallback, which says what it can do)
+    patient_review  the patient asking about their own check-ins (review_week, review_day)
 
 Nothing is fitted to the dev part (corpus/SCHEMA.md). `--misses` lists what went wrong, to find the
 *kinds* of speech that fail; never copy a dev sentence into train.
@@ -47,11 +50,17 @@ from recovery_coach.store.sqlite import SqliteStore
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
-KINDS = ("answerable", "uncovered", "red_flag", "harmless", "checkin", "out_of_range", "command", "caregiver")
+KINDS = ("answerable", "uncovered", "red_flag", "harmless", "checkin", "out_of_range", "command", "caregiver", "social",
+         "patient_review")
+# Commands reported as their own rows: the caregiver's goals, social turns, the patient's own review.
+ROWS = {**{g: "caregiver" for g in ("care_link", "care_summary", "care_day", "care_meds", "care_trend", "care_last",
+                                     "care_report", "care_unlink")},
+        **{g: "social" for g in ("help", "greet", "thanks", "repeat", "start_over", "stop")},
+        "review_week": "patient_review", "review_day": "patient_review"}
 # Targets from the issues: answerable ≥ 97 %, uncovered ≥ 97 %, check-ins ≥ 98 %, out-of-range 100 %,
 # red-flag recall 100 %, harmless false alarms ≤ 2 % (so ≥ 98 % without one).
 TARGETS = {"answerable": 97.0, "uncovered": 97.0, "checkin": 98.0, "out_of_range": 100.0, "red_flag": 100.0,
-           "harmless": 98.0, "caregiver": 95.0}
+           "harmless": 98.0, "caregiver": 95.0, "social": 95.0, "patient_review": 95.0}
 # A fixed instant: the measurement must not depend on the day it runs (15:00 UTC, the same day in the Americas).
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)
 
@@ -77,7 +86,8 @@ GOALS: dict[str, set[str]] = {
     "care_last": {"PatientDayIntent"},
     "care_report": {"SendMeReportIntent"},
     "care_unlink": {"UnlinkPatientIntent"},
-    "help": {"AMAZON.HelpIntent"},
+    "help": {"AMAZON.HelpIntent", "GreetingIntent"},
+    "greet": {"GreetingIntent"},
     "stop": {"AMAZON.StopIntent", "AMAZON.CancelIntent"},
     "repeat": {"AMAZON.RepeatIntent"},
     "start_over": {"AMAZON.StartOverIntent", "AMAZON.NavigateHomeIntent"},
@@ -91,6 +101,7 @@ class Item:
     kind: str
     label: Any  # topics (list), score (int), goal (str) or flag (str)
     locales: tuple[str, ...]
+    row: str = ""  # the row of the table it is reported in (KINDS): its kind, or a command's own row
 
 
 @functools.cache
@@ -102,9 +113,8 @@ def load_part(part: str, language: str = "en") -> tuple[Item, ...]:
             kind = raw["kind"]
             label = {"answerable": raw.get("topics"), "checkin": raw.get("score"), "command": raw.get("goal"),
                      "red_flag": raw.get("flag")}.get(kind)
-            if kind == "command" and str(label).startswith("care_"):
-                kind = "caregiver"  # the caregiver's side, reported as its own row
-            items.append(Item(str(raw["text"]), kind, label, tuple(raw.get("locales") or LOCALES)))
+            row = ROWS.get(str(label), kind) if kind == "command" else "social" if kind == "other" else kind
+            items.append(Item(str(raw["text"]), kind, label, tuple(raw.get("locales") or LOCALES), row))
     return tuple(items)
 
 
@@ -148,7 +158,7 @@ def run(locale: str, items: tuple[Item, ...], store: SqliteStore) -> dict[str, T
         out = lambda_handler(event, None)
         speech = to_plain(((out.get("response") or {}).get("outputSpeech") or {}).get("ssml", ""))
         ok = judged(item, judge, speech, heard.intent, store, user_key(device.user_id), today)
-        tally = tallies[item.kind]
+        tally = tallies[item.row]
         tally.total += 1
         tally.right += ok
         if not ok:
@@ -170,6 +180,8 @@ def judged(item: Item, judge: Judge, speech: str, intent: str | None, store: Sql
         return [c.score for c in stored] == [item.label]
     if item.kind == "out_of_range":
         return stored == () and "0 to 10" in speech
+    if item.label is None:  # a request the skill doesn't do
+        return intent == "AMAZON.FallbackIntent"
     return intent in GOALS.get(str(item.label), set())
 
 
@@ -194,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     args.add_argument("--kind", action="append", choices=KINDS, help="score only this kind (repeatable)")
     args.add_argument("--locale", action="append", choices=LOCALES, help="score only this locale (repeatable)")
     opts = args.parse_args(argv)
-    items = tuple(i for i in load_part(opts.part) if not opts.kind or i.kind in opts.kind)
+    items = tuple(i for i in load_part(opts.part) if not opts.kind or i.row in opts.kind)
     results: dict[str, dict[str, Tally]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         store = SqliteStore(Path(tmp) / "quality.sqlite3")

@@ -143,11 +143,9 @@ def intent_model() -> dict[str, Any]:
     train = [i for i in load_part("train") if i.kind in KIND_INTENT or i.label in GOALS]
     texts, labels, groups = [], [], []
     for item in train:
-        if item.kind in ("command", "caregiver"):
-            intents = sorted(GOALS[str(item.label)])
-            intent = next((n for n in intents if n != "ThanksIntent" and n != "AMAZON.StartOverIntent"), None)
-            if intent is None or item.label in ("thanks", "start_over"):
-                continue  # no intent in the model does these yet
+        if item.kind == "command":
+            # The goal's intent: the first by name, but "start over" is Alexa's own StartOver.
+            intent = "AMAZON.StartOverIntent" if item.label == "start_over" else sorted(GOALS[str(item.label)])[0]
         else:
             intent = KIND_INTENT[item.kind]
         texts.append(item.text)

@@ -77,7 +77,8 @@ def _year_earlier(day: date) -> date:
 
 def looking_back(period: Period, today: date) -> Period:
     """The period a person means when they look back: Alexa's next Monday is last Monday, and its
-    next November 30 (or next November) is last year's. Weeks stay as said ("next week" is ahead)."""
+    next November 30 (or next November) is last year's, and a weekend still ahead is the one just past.
+    Weeks stay as said ("next week" is ahead)."""
     if period.start <= today:
         return period
     if period.kind == DAY:
@@ -86,6 +87,8 @@ def looking_back(period: Period, today: date) -> Period:
         else:
             day = _year_earlier(period.start)
         return Period(DAY, day, day)
+    if period.kind == WEEKEND:  # "over the weekend", said on a weekday: the one just past
+        return Period(WEEKEND, period.start - timedelta(days=7), period.end - timedelta(days=7))
     if period.kind in (MONTH, SEASON):
         return Period(period.kind, _year_earlier(period.start), _year_earlier(period.end + timedelta(days=1)) - timedelta(days=1))
     return period

@@ -51,6 +51,11 @@ def test_looking_back_takes_the_last_one_where_alexa_took_the_next() -> None:
     next_week = dates.read("2026-W50", TUESDAY)
     assert next_week is not None
     assert dates.looking_back(next_week, TUESDAY) == next_week  # said ahead, stays ahead
+    weekend_ahead = dates.read("2026-W49-WE", TUESDAY)  # "over the weekend", said on Tuesday 1 December
+    assert weekend_ahead is not None
+    assert dates.looking_back(weekend_ahead, TUESDAY) == dates.Period("weekend", date(2026, 11, 28), date(2026, 11, 29))
+    last_weekend = dates.read("2026-W48-WE", TUESDAY)
+    assert last_weekend is not None and dates.looking_back(last_weekend, TUESDAY) == last_weekend
 
 
 def test_a_past_day_for_a_procedure() -> None:

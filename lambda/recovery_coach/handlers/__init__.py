@@ -9,6 +9,7 @@ from recovery_coach.handlers.account import DeleteDataHandler, ProcedureDateHand
 from recovery_coach.handlers.ask import AskQuestionHandler, ReportSymptomHandler, UrgentHandler
 from recovery_coach.handlers.builtins import (
     FallbackHandler,
+    GreetingHandler,
     HelpHandler,
     LaunchHandler,
     RepeatHandler,
@@ -74,6 +75,7 @@ HANDLERS: list[Callable[[], AbstractRequestHandler]] = [
     CancelReminderHandler,
     ReminderStatusHandler,
     PermissionAnswerHandler,
+    GreetingHandler,
     HelpHandler,
     RepeatHandler,
     StopHandler,

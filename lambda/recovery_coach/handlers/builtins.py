@@ -58,13 +58,27 @@ class HelpHandler(AbstractRequestHandler):
         asked = dialog.kept(t.intent, t.pending)
         if asked is not None:
             return t.reply(t.t(f"question.{asked.name}.help", **t.pending.get("words", {})))
-        try:
-            caring = caregiver_of(t)
-        except StoreUnavailable:
-            caring = []
-        if caring:
-            return t.reply(t.t("help.care", label=caring[0].label), ask=t.t("help.ask"))
-        return t.reply(t.t("help"), ask=t.t("help.ask"))
+        return t.reply(what_i_do(t), ask=t.t("help.ask"))
+
+
+def what_i_do(t: Turn) -> str:
+    """What the skill can do, for this account's role (a caregiver hears the caregiver's version)."""
+    try:
+        caring = caregiver_of(t)
+    except StoreUnavailable:
+        caring = []
+    return t.t("help.care", label=caring[0].label) if caring else t.t("help")
+
+
+class GreetingHandler(AbstractRequestHandler):
+    """ "Hi": hello back, and what the skill can do. A greeting is not a symptom."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("GreetingIntent")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        t = Turn.of(handler_input)
+        return t.reply(t.t("greeting"), what_i_do(t), ask=t.t("help.ask"))
 
 
 class RepeatHandler(AbstractRequestHandler):

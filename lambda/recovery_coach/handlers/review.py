@@ -53,10 +53,11 @@ def worrying_speech(t: Turn, s: Summary, voice: str, **values: str) -> str | Non
     return t.t(f"{voice}.worrying.some", count=len(s.worrying), **values)
 
 
-def missed_speech(t: Turn, s: Summary, today: date, voice: str) -> str:
-    """Missed days, named when there are few. `voice` is "review" (the patient) or "care" (a caregiver)."""
+def missed_speech(t: Turn, s: Summary, today: date, voice: str) -> str | None:
+    """Missed days, named when there are few. `voice` is "review" (the patient) or "care" (a caregiver).
+    "Every day" only when two days or more back it: one check-in is not every day."""
     if not s.missed:
-        return t.t(f"{voice}.missed.none")
+        return t.t(f"{voice}.missed.none") if s.logged > 1 else None
     days = phrases.day_list(t, s.missed, today)
     if len(s.missed) == 1:
         return t.t(f"{voice}.missed.one", days=days)

@@ -1,0 +1,38 @@
+"""Social turns get social replies, and a summary says only what the check-ins back (issue 29)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from recovery_coach.services import Services
+from tests.functional.test_caregiver_voice import linked, share_as
+from tests.functional.test_questions import cli
+from tests.support import Alexa
+
+PHONE = "405-759-8407"
+
+
+def test_hi_in_chat_gets_a_hello_and_what_the_skill_does(tmp_path: Path) -> None:
+    said = cli("chat", db=tmp_path / "r.sqlite3", stdin="hi\n").split("You: hi\n", 1)[1]
+    assert said.startswith("Alexa: Hello!") and "log your pain" in said and "ask me about" in said
+    assert PHONE not in said and "Thanks for telling me" not in said and "911" not in said
+
+
+@pytest.mark.parametrize("hello", ["hello there", "good morning", "hey"])
+def test_greetings_are_not_symptoms(services: Services, hello: str) -> None:
+    reply = Alexa().say(hello)
+    assert reply.speech.startswith("Hello!") and PHONE not in reply.speech, reply.speech
+
+
+def test_a_caregiver_is_greeted_with_the_caregivers_help(services: Services) -> None:
+    carer = linked(share_as(Alexa(user="linda"), "call me Linda"), user="carer")
+    assert "how is Linda doing" in carer.say("hello")
+
+
+@pytest.mark.dates
+def test_one_check_in_is_not_every_day(services: Services) -> None:
+    alexa = Alexa()
+    alexa.say("log my pain as four")
+    week = alexa.say("how has my pain been this week")
+    assert "You last logged 4 today" in week and "every day" not in week and "missed" not in week
