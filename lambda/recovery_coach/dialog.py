@@ -10,9 +10,11 @@ What a turn does to the pending question:
 - an answer it accepts runs that answer's action;
 - a misheard turn (the fallback, or an answer it doesn't take: "yes" to "which day?") asks it
   again with its reprompt, and a second miss gives its help; nothing proceeds on a miss;
-- an aside (a question about recovery, help, repeat, thanks) is answered, and the pending
-  question is asked again instead of the aside's own closing question (`keep_on_aside`);
-- any other request (a new check-in, stop, start over) replaces it.
+- help about it, or "say that again", keeps it: help explains it and it is asked again
+  (`keep_on_aside`);
+- "never mind" or "cancel" drops it and the conversation goes on; "stop" ends the conversation;
+- any other turn (a question about recovery, a symptom, thanks, a new check-in) is answered as
+  itself, and the question is dropped: the person moved past it, as a person would see.
 
 No Alexa types here: actions take the handler's Turn and return its Response.
 """
@@ -39,12 +41,8 @@ ANSWER_INTENTS: dict[str, str] = {
 # Intents that also carry a number, and its slot: an answer only to a question that takes one.
 NUMBER_INTENTS: dict[str, str] = {"CheckInIntent": "score", "LinkPatientIntent": "code"}
 FALLBACK = "AMAZON.FallbackIntent"
-# Turns answered without dropping the question that was pending.
-ASIDES = frozenset({
-    "AskQuestionIntent", "AskWhenIntent", "AskHowLongIntent", "ReportSymptomIntent", "ReportInabilityIntent",
-    "ReportPainIntent",
-    "AMAZON.HelpIntent", "AMAZON.RepeatIntent", "ThanksIntent",
-})
+# Turns that keep the question that was pending: help with it, and hearing it again.
+ASIDES = frozenset({"AMAZON.HelpIntent", "AMAZON.RepeatIntent"})
 NOTHING = "nothing"  # the "question" when none is pending: what a bare yes, date or name does then
 
 Action = Callable[[Any], Any]

@@ -36,3 +36,18 @@ def test_one_check_in_is_not_every_day(services: Services) -> None:
     alexa.say("log my pain as four")
     week = alexa.say("how has my pain been this week")
     assert "You last logged 4 today" in week and "every day" not in week and "missed" not in week
+
+
+def test_tell_me_more_after_an_answer_reads_more_even_after_the_launch_offer(tmp_path: Path) -> None:
+    said = cli("chat", db=tmp_path / "r.sqlite3", stdin="what is kyphoplasty\ntell me more\n")
+    more = said.split("You: tell me more\n", 1)[1]
+    assert "outpatient procedure" in more and "log today's pain" not in said.split("You: what is kyphoplasty\n")[1]
+
+
+@pytest.mark.dates
+def test_never_mind_drops_the_deletion_and_the_conversation_goes_on(tmp_path: Path) -> None:
+    db = tmp_path / "r.sqlite3"
+    cli("chat", db=db, stdin="log my pain as six\nno\n")
+    said = cli("chat", db=db, stdin="delete my check-ins\nnever mind\nwhen can I drive\n")
+    assert "few days to a few weeks" in said.split("You: when can I drive\n", 1)[1]
+    assert "You last logged 6 today" in cli("ask", "how has my pain been this week", db=db)
