@@ -456,6 +456,8 @@ class Resolver:
         """The words of `said` that are a value of the type: the whole text for a free-form slot."""
         if type_name == "AMAZON.SearchQuery":
             return said
+        if type_name == "AMAZON.TIME" and (clock := _clock_time(said)) is not None:
+            return clock
         words = said.split()
         spans = sorted(((i, j) for i in range(len(words)) for j in range(i + 1, min(len(words), i + 7) + 1)),
                        key=lambda span: span[0] - span[1])  # longest first
@@ -468,6 +470,24 @@ class Resolver:
             if type_name != "AMAZON.NUMBER" and self._plausible(type_name, piece, today):
                 return piece
         return None
+
+
+_LATER_IN_DAY = re.compile(r"\b(afternoon|evening|night|tonight)\b")
+
+
+def _clock_time(said: str) -> str | None:
+    """A clock time said anywhere, as Alexa fills AMAZON.TIME: "every morning at 9" is 09:00 (not
+    just "morning"), "each evening at 8" is 20:00. The longest, leftmost span that is one."""
+    words = said.split()
+    for n in range(min(len(words), 5), 0, -1):
+        for i in range(len(words) - n + 1):
+            piece = " ".join(words[i:i + n])
+            heard = spoken_time(piece)
+            if heard is None or ":" not in heard or not re.search(r"\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|noon|midnight|midday", piece):
+                continue
+            later = _LATER_IN_DAY.search(said) and int(heard[:2]) < 12 and not re.search(r"\b(am|a m)\b", piece)
+            return f"{piece} pm" if later and not re.search(r"\b(pm|p m)\b", piece) else piece
+    return None
 
 
 # Words that only start a turn in speech ("so, when's it okay to ..."; "well, my pain's a four").

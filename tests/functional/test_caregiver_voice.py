@@ -216,3 +216,17 @@ def test_the_caregivers_report_card_is_worded_for_a_caregiver(services: Services
     assert "Linda's pain check-ins" in card and "your caregiver" not in card
     own = patient.say("send the report link to my caregiver").card["content"]
     assert "your pain check-ins" in own
+
+
+@pytest.mark.dates
+def test_a_review_question_follows_the_role(services: Services) -> None:
+    """The same words mean one's own check-ins to a patient and the patient's to a caregiver."""
+    linda = Alexa(user="linda")
+    logs(linda, "four", "yes")
+    assert "You last logged 4 today" in linda.say("how is she doing")  # no one to ask about: her own
+    carer = linked(share_as(linda, "call me Linda"), user="carer")
+    week = carer.say("how has my pain been this week")
+    assert "Here's Linda's last seven days" in week and "You last logged" not in week
+    day = carer.say("what did I log today")
+    assert "Today, Linda logged 4" in day, day.speech
+    assert "not linked" in Alexa(user="new").say("how is my patient doing")  # nothing to review: how to link

@@ -287,7 +287,9 @@ def test_natural_ways_to_hear_more(alexa: Alexa, words: str) -> None:
 
 
 @pytest.mark.parametrize("words,took", [("I took my pills", True), ("yes I took two tylenol", True), ("I did", True),
-                                        ("not yet", False), ("I didn't", False), ("I don't remember", None)])
+                                        ("not yet", False), ("I didn't", False), ("I don't remember", None),
+                                        ("yeah I took a couple this morning", True), ("no I did not", False),
+                                        ("nope, haven't had any today", False)])
 @pytest.mark.dates  # works through dated records
 def test_natural_answers_to_the_medicine_question(alexa: Alexa, services: Services, words: str, took: bool | None) -> None:
     alexa.say("log my pain as six")

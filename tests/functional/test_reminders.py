@@ -31,6 +31,13 @@ def profile(services: Services, alexa: Alexa):
     return services.store.load(user_key(alexa.device.user_id)).profile
 
 
+@pytest.mark.parametrize("said, heard", [("can you remind me every morning at 9", "9 AM"),
+                                         ("remind me each evening at 8", "8 PM")])
+def test_a_time_said_with_the_part_of_day_is_never_asked_again(patient: Alexa, said: str, heard: str) -> None:
+    ask = patient.say(said)
+    assert ask.speech.endswith(f"I'll remind you to check in every day at {heard}. Is that okay?"), ask.speech
+
+
 def test_consent_first_then_the_exact_request(patient: Alexa, alexa_api, services: Services) -> None:
     ask = patient.say("remind me to check in every day at 9 am")
     assert ask.speech.endswith("I'll remind you to check in every day at 9 AM. Is that okay?")

@@ -91,7 +91,8 @@ def test_refused_codes(mom: Alexa, clock: Clock, case: str) -> None:
         assert "didn't work" in link(daughter, wrong)
     else:
         assert "your own sharing code" in link(mom, code)
-        daughter = mom
+        assert "Here's Mom's" not in mom.say("how is my patient doing")  # her own week: no link to herself
+        return
     assert "not linked" in daughter.say("how is my patient doing")
 
 

@@ -14,6 +14,7 @@ from recovery_coach.checkins import Checkin, Summary, days_since, on, summarize
 from recovery_coach.handlers import phrases
 from recovery_coach.handlers.base import RECENT_DAYS, Turn
 from recovery_coach.handlers.checkin import OFFER
+from recovery_coach.handlers.roles import caregiver_of
 
 WEEK = 7
 MISSED_NAMED = 3  # name missed days up to this many; beyond it, just count them
@@ -72,17 +73,26 @@ class ReviewWeekHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)
-        today, record = t.today(), t.record()
-        summary = summarize(t.history(), today, WEEK, record.profile.procedure_date, t.thresholds)
-        if summary.latest is None:
-            return t.ask(OFFER, t.t("review.none"))
-        speech = week_speech(t, summary, today, record.profile.procedure_date)
-        return t.reply(
-            *speech,
-            ask=t.t("ask.next"),
-            card=(t.t("skill.name"), " ".join(p for p in speech if p)),
-            screen=week_screen(t, today) if t.has_screen() else None,
-        )
+        if caregiver_of(t):  # a caregiver's "how has the week been" is about the patient
+            from recovery_coach.handlers.sharing import SUMMARY, for_patient  # sharing imports this module
+
+            return for_patient(t, SUMMARY, None)
+        return week_review(t)
+
+
+def week_review(t: Turn) -> Response:
+    """The patient's own last seven days."""
+    today, record = t.today(), t.record()
+    summary = summarize(t.history(), today, WEEK, record.profile.procedure_date, t.thresholds)
+    if summary.latest is None:
+        return t.ask(OFFER, t.t("review.none"))
+    speech = week_speech(t, summary, today, record.profile.procedure_date)
+    return t.reply(
+        *speech,
+        ask=t.t("ask.next"),
+        card=(t.t("skill.name"), " ".join(p for p in speech if p)),
+        screen=week_screen(t, today) if t.has_screen() else None,
+    )
 
 
 def week_screen(t: Turn, today: date) -> dict[str, Any]:
@@ -171,7 +181,12 @@ class ReviewDayHandler(AbstractRequestHandler):
         return is_intent_name("ReviewDayIntent")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        return review(Turn.of(handler_input))
+        t = Turn.of(handler_input)
+        if caregiver_of(t):  # a caregiver asking about a day means the patient's day
+            from recovery_coach.handlers.sharing import DAY, for_patient  # sharing imports this module
+
+            return for_patient(t, DAY, None, t.slot("day"))
+        return review(t)
 
 
 REVIEW_DAY = dialog.declare("review_day", date=review)

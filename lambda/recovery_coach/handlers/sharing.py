@@ -19,8 +19,9 @@ from recovery_coach.checkins import Checkin, Summary, on, summarize
 from recovery_coach.handlers import phrases
 from recovery_coach.handlers.base import RECENT_DAYS, Turn, history
 from recovery_coach.handlers.questions import own
-from recovery_coach.handlers.review import WEEK, missed_speech, worrying_speech
-from recovery_coach.records import Link, UserRecord
+from recovery_coach.handlers.roles import only_caring
+from recovery_coach.handlers.review import WEEK, missed_speech, review, week_review, worrying_speech
+from recovery_coach.records import Link
 from recovery_coach.store import StoreUnavailable
 
 # What the caregiver wanted when we asked "which one?"
@@ -353,6 +354,10 @@ ACTIONS: dict[str, Any] = {SUMMARY: care_summary, UNLINK: unlink, REPORT: send_r
                            MEDICINE: care_medicine}
 
 
+# Asked with no name by an account that looks after nobody but logs its own pain: its own record.
+OWN: dict[str, Any] = {SUMMARY: week_review, DAY: review, MEDICINE: review}
+
+
 def for_patient(t: Turn, action: str, label: str | None, day: str | None = None) -> Response:
     """Do `action` for the one linked patient, the one named, or ask which. A title names the
     patient who chose it in any spelling ("mom" finds "Mum"); "she" or no name, the only one."""
@@ -366,6 +371,8 @@ def for_patient(t: Turn, action: str, label: str | None, day: str | None = None)
     if ended:
         return t.reply(*ended, ask=t.t("ask.next"))
     if not links:
+        if label is None and action in OWN and not only_caring(t.record()):
+            return OWN[action](t)  # a patient's "how has the week gone": their own check-ins
         return t.reply(t.t("care.not_linked"), ask=t.t("ask.next"))
     unknown = t.t("care.unknown_label", label=label) if label and not named else None
     return t.ask(CHOOSE, unknown, words={"list": or_list(t, links)}, then=action, day=day)
@@ -385,24 +392,6 @@ def sharing_ended(t: Turn, label: str | None = None) -> list[str]:
     except StoreUnavailable:
         return []
     return [t.t("care.ended", label=e) for e in dict.fromkeys(ended)] + ([t.t("care.ended.again")] if ended else [])
-
-
-def linked(t: Turn) -> list[Link]:
-    """The patients this account looks after (any role)."""
-    return t.services.store.links_of_caregiver(t.user)
-
-
-def only_caring(record: UserRecord) -> bool:
-    """Whether a linked account is only a caregiver: no check-ins or procedure date of its own in
-    the last two weeks. An account that is both is greeted as the patient it is (its own check-in
-    comes first), with a word about the patient it follows."""
-    return not record.checkins and record.profile.procedure_date is None
-
-
-def caregiver_of(t: Turn) -> list[Link]:
-    """The patients this account looks after, when it is only a caregiver; else none."""
-    links = linked(t)
-    return links if links and only_caring(t.record()) else []
 
 
 def caregiver_launch(t: Turn, links: list[Link]) -> Response:
