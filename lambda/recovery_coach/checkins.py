@@ -34,6 +34,30 @@ def parse_score(value: str | None) -> int | None:
     return score if MIN_SCORE <= score <= MAX_SCORE else None
 
 
+_SCORE_NUMBERS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten".split())}
+_NUM = r"(\d{1,2}|zero|one|two|three|four|five|six|seven|eight|nine|ten)"
+# A number that is the speaker's pain score inside a longer sentence: after words that introduce one
+# ("my pain is a nine", "it's at 8", "I'm a nine"), first in the words (a carrier took "it's a"), or
+# before "out of ten" / "/10"; never one that counts something ("I'm 9 days out", "it's 2 weeks"), nor
+# someone else's ("her pain is an eight").
+_NOT_A_COUNT = r"\b(?!\s+(?:days?|weeks?|months?|years?|hours?|minutes?|times?|pills?|tablets?|degrees?|am|pm|oclock|of))"
+_SCORE_SAID = re.compile(
+    r"(?:(?:^|\bmy\s+|\bthe\s+)(?:pain|score|pain\s+level|pain\s+score)s?|\bit|\bits|\bthats|\bim)"
+    r"(?:\s+(?:is|s|was|at|about|around|like|a|an|maybe|probably|honestly))*\s+" + _NUM + _NOT_A_COUNT
+    + r"|^(?:a\s+|an\s+)?" + _NUM + r"(?=\s*(?:$|[,.;]|and\b|but\b|now\b|today\b))"  # a carrier took "it's a"
+    + r"|\b" + _NUM + r"\s*(?:out\s+of\s+(?:10|ten)|/\s*10)\b")
+
+
+def score_in(text: str) -> int | None:
+    """A whole-number pain score 0–10 said inside a longer sentence ("my pain is a nine and I can't
+    feel my legs"), or None: none said that way, or two different ones."""
+    flat = re.sub(r"['\u2019]", "", text.lower())
+    found = {_SCORE_NUMBERS.get(n, None) if not n.isdigit() else int(n)
+             for m in _SCORE_SAID.finditer(flat) for n in m.groups() if n}
+    scores = {n for n in found if n is not None and MIN_SCORE <= n <= MAX_SCORE}
+    return scores.pop() if len(scores) == 1 and len(found) == 1 else None
+
+
 def previous(checkins: Sequence[Checkin], day: date) -> Checkin | None:
     """The latest check-in before `day`."""
     earlier = [c for c in checkins if c.day < day]

@@ -112,6 +112,40 @@ def test_the_urgent_reply_never_asks_the_store(clock: Clock, said: str) -> None:
     assert reply.speech.startswith(urgent()) and store.calls == 0
 
 
+@pytest.mark.parametrize("said, score", [("my pain is a nine and I can't feel my legs", 9),
+                                         ("it's a ten and I can't catch my breath", 10),
+                                         ("eight out of ten and the wound is leaking pus", 8)])
+def test_a_score_said_with_a_red_flag_is_saved_after_the_urgent_message(tmp_path: Path, said: str,
+                                                                        score: int) -> None:
+    from tests.functional.test_questions import cli
+
+    db = tmp_path / "r.sqlite3"
+    out = cli("chat", db=db, stdin=said + "\n").split("You: ", 1)[1]
+    reply = out.split("Alexa: ", 1)[1]
+    assert reply.startswith(urgent()) and f"I've also saved your pain as {score} for today." in reply
+    assert f"you logged {score}" in cli("ask", "what did I log today", db=db)
+
+
+def test_someone_elses_score_is_not_saved_as_yours(services) -> None:
+    alexa = Alexa()
+    reply = alexa.say("my mum fell and her pain is an eight, she can't move her legs")
+    assert reply.speech.startswith(urgent()) and "saved" not in reply.speech
+    assert "You didn't check in today" in Alexa().say("what did I log today")
+
+
+def test_a_score_with_a_red_flag_and_the_store_down_still_gets_the_urgent_message_first(clock: Clock) -> None:
+    from recovery_coach import skill
+
+    store = CountingDownStore()
+    install(store, clock)
+    try:
+        reply = Alexa().say("my pain is a nine and I can't feel my legs")
+    finally:
+        skill._skill = None
+    assert reply.speech.startswith(urgent()) and "I couldn't save your pain score of 9 just now." in reply.speech
+    assert store.calls == 1 and reply.ended
+
+
 def test_the_served_endpoint_answers_200_with_the_urgent_message_on_a_corrupt_store(tmp_path: Path) -> None:
     from tests.functional.test_serve import post, start
 

@@ -6,10 +6,12 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
-from recovery_coach import dialog
+from recovery_coach import budget, dialog
+from recovery_coach.checkins import score_in
 from recovery_coach.handlers.base import RED_FLAG, Turn
 from recovery_coach.handlers.questions import okay
 from recovery_coach.handlers.forms import SYMPTOM_INTENTS, with_form
+from recovery_coach.store import SaveUnconfirmed, StoreUnavailable
 
 QUESTION_INTENTS = ("AskQuestionIntent", "AskWhenIntent", "AskHowLongIntent")
 
@@ -17,10 +19,16 @@ QUESTION_INTENTS = ("AskQuestionIntent", "AskWhenIntent", "AskHowLongIntent")
 CRISIS = "crisis"  # the red flag whose reply adds the locale's crisis line
 
 
+# The most a score said with a red flag may hold up the urgent reply while it is saved.
+SAVE_WITH_URGENT_SECONDS = 1.0
+
+
 class UrgentHandler(AbstractRequestHandler):
     """A red flag was heard, in any intent and any dialog state: the urgent message first (added by
     reply), the crisis line for a crisis, and nothing to distract from it. It needs only content:
-    no store read or write, so a store that is down never silences or delays it."""
+    no store read or write, so a store that is down never silences it. The one exception is a pain
+    score said in the same breath ("my pain is a nine and I can't feel my legs"): it is saved too,
+    within SAVE_WITH_URGENT_SECONDS, and the save is confirmed after the urgent message."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return bool(handler_input.attributes_manager.request_attributes.get(RED_FLAG))
@@ -28,7 +36,24 @@ class UrgentHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)
         crisis = t.t("safety.crisis") if t.red_flag == CRISIS else None
-        return t.reply(crisis, t.t("symptom.flagged"), end=True)
+        return t.reply(crisis, t.t("symptom.flagged"), saved_with_urgent(t), end=True)
+
+
+def saved_with_urgent(t: Turn) -> str | None:
+    """The score said with the red flag, saved for today: one sentence that says so, one that says it
+    couldn't be, or nothing (no score said, or the store can't tell whether it kept it)."""
+    said = " ".join(v for v in (t.slot("symptom"), t.slot("question")) if v and v != "?")
+    score = score_in(said) if said else None
+    if score is None:
+        return None
+    with budget.request(budget.within(SAVE_WITH_URGENT_SECONDS)):
+        try:
+            t.services.store.save_checkin(t.user, t.today(), score, t.services.clock())
+        except SaveUnconfirmed:
+            return None  # it may be stored: never say it wasn't
+        except StoreUnavailable:
+            return t.t("checkin.urgent_not_saved", score=score)
+    return t.t("checkin.urgent_saved", score=score)
 
 
 class AskQuestionHandler(AbstractRequestHandler):
