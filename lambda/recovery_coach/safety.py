@@ -135,6 +135,9 @@ class Screen:
         self.clause_starts = frozenset(data.get("clause_starts") or ())
         asking = data.get("asking") or {}
         self.asking = (frozenset(asking.get("verbs") or ()), frozenset(asking.get("subjects") or ()))
+        clause = data.get("resolving_clause") or {}
+        self.clause_opens = frozenset(clause.get("opens") or ())
+        self.clause_subjects = frozenset(clause.get("subjects") or ())
         self.flags: dict[str, str] = {}
         phrases: list[_Phrase] = []
         for flag, spec in (data.get("flags") or {}).items():
@@ -212,6 +215,19 @@ class Screen:
             if word in self.resolved and not (k and after[k - 1] in self.negations | self.losses) \
                     and not self._asks(after[:k]):
                 return True  # "the fever is gone", but not "the bleeding won't stop" nor "is that normal"
+        return self._resolved_later(words[end + 1:])
+
+    def _resolved_later(self, rest: list[str]) -> bool:
+        """A later clause says it is over: "… on Sunday, but it's back to normal now" (resolving_clause)."""
+        for k, word in enumerate(rest[:-2]):
+            if word not in self.clause_opens or rest[k + 1] not in self.clause_subjects:
+                continue
+            clause = rest[k + 2:k + 6]
+            for j, later in enumerate(clause):
+                if later in self.negations or later in self.losses or self._asks(rest[k + 1:k + 2 + j]):
+                    break
+                if later in self.resolved:
+                    return True
         return False
 
     def _asks(self, words: list[str]) -> bool:

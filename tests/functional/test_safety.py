@@ -333,3 +333,21 @@ def test_asking_whether_a_symptom_is_normal_still_gets_the_urgent_reply(services
                                   "the chills have stopped", "the wound is healing nicely"])
 def test_a_symptom_that_is_over_still_raises_no_alarm(services, said: str) -> None:
     assert not Alexa().say(said).speech.startswith(urgent())
+
+
+@pytest.mark.parametrize("said", ["I have a temperature", "I've got a high temp", "I'm having the chills again"])
+def test_having_a_symptom_is_heard_with_the_having(services, said: str) -> None:
+    """Alexa passes only the slot of "I have {symptom}": the having is put back (ReportHavingIntent),
+    so "a temperature" is heard as "I have a temperature"."""
+    assert Alexa().say(said).speech.startswith(urgent())
+
+
+@pytest.mark.parametrize("said, alarm", [
+    ("I had a bit of a fever on Monday but it's back to normal now", False),
+    ("I had the chills over the weekend but they stopped", False),
+    ("my feet went numb yesterday but it's not getting any better", True),
+    ("my legs went weak this morning but is it normal", True),
+    ("I had a fever but it's gone, and now my legs are numb", True),
+])
+def test_a_later_clause_that_says_it_is_over(services, said: str, alarm: bool) -> None:
+    assert Alexa().say(said).speech.startswith(urgent()) is alarm

@@ -4,12 +4,13 @@ before the text is matched or screened."""
 from __future__ import annotations
 
 # Symptom statements, told apart by their carrier phrase only (resolver.FAMILY).
-SYMPTOM_INTENTS = ("ReportSymptomIntent", "ReportInabilityIntent", "ReportPainIntent")
+SYMPTOM_INTENTS = ("ReportSymptomIntent", "ReportInabilityIntent", "ReportPainIntent", "ReportHavingIntent")
 SPOKEN_FORM = {
     "AskWhenIntent": "when",
     "AskHowLongIntent": "how long",
     "ReportInabilityIntent": "I can't",
     "ReportPainIntent": "it hurts",
+    "ReportHavingIntent": "I have",
 }
 
 
