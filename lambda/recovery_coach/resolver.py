@@ -495,7 +495,8 @@ LEADING = re.compile(r"^(?:(?:so|well|okay|ok|and|but|now|right|hey|hi|hello|yea
 
 FAMILY = {  # intents Alexa tells apart only by their carrier phrases
     "AskQuestionIntent": ("AskWhenIntent", "AskHowLongIntent", "AskQuestionIntent"),
-    "ReportSymptomIntent": ("ReportInabilityIntent", "ReportPainIntent", "ReportHavingIntent", "ReportSymptomIntent"),
+    "ReportSymptomIntent": ("ReportInabilityIntent", "ReportPainIntent", "ReportHavingIntent", "ReportFeelingIntent",
+                            "ReportSymptomIntent"),
 }
 
 

@@ -140,6 +140,8 @@ class Screen:
         self.clause_subjects = frozenset(clause.get("subjects") or ())
         self.flags: dict[str, str] = {}
         phrases: list[_Phrase] = []
+        # Flags no negation or "it's over" word cancels (despair: "I don't see the point any more").
+        self.undeniable = frozenset(f for f, spec in (data.get("flags") or {}).items() if spec.get("never_denied"))
         for flag, spec in (data.get("flags") or {}).items():
             self.flags[flag] = str(spec.get("means", ""))
             for text in spec.get("phrases") or ():
@@ -177,7 +179,7 @@ class Screen:
                 at = _find(keys, phrase.slots, i)
                 if at is None:
                     continue
-                if not self._negated(words, keys, at):
+                if phrase.flag in self.undeniable or not self._negated(words, keys, at):
                     return Hit(phrase.flag, "list", phrase.text), denied
                 denied = True
         return None, denied

@@ -351,3 +351,16 @@ def test_having_a_symptom_is_heard_with_the_having(services, said: str) -> None:
 ])
 def test_a_later_clause_that_says_it_is_over(services, said: str, alarm: bool) -> None:
     assert Alexa().say(said).speech.startswith(urgent()) is alarm
+
+
+@pytest.mark.parametrize("said", ["honestly I feel like giving up", "I'm so low, it all feels hopeless",
+                                  "what is the point anymore", "I don't see the point any more",
+                                  "I just can't cope anymore", "I feel like a burden to my family"])
+def test_despair_without_a_plan_gets_the_crisis_line(services, said: str) -> None:
+    reply = Alexa().say(said).speech
+    assert reply.startswith(urgent()) and "988" in reply, reply
+
+
+@pytest.mark.parametrize("said", ["what's the point of the balloon", "I'd like to give up driving for a bit"])
+def test_questions_about_a_point_or_giving_something_up_are_not_despair(services, said: str) -> None:
+    assert "988" not in Alexa().say(said).speech

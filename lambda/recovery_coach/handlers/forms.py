@@ -4,13 +4,15 @@ before the text is matched or screened."""
 from __future__ import annotations
 
 # Symptom statements, told apart by their carrier phrase only (resolver.FAMILY).
-SYMPTOM_INTENTS = ("ReportSymptomIntent", "ReportInabilityIntent", "ReportPainIntent", "ReportHavingIntent")
+SYMPTOM_INTENTS = ("ReportSymptomIntent", "ReportInabilityIntent", "ReportPainIntent", "ReportHavingIntent",
+                   "ReportFeelingIntent")
 SPOKEN_FORM = {
     "AskWhenIntent": "when",
     "AskHowLongIntent": "how long",
     "ReportInabilityIntent": "I can't",
     "ReportPainIntent": "it hurts",
     "ReportHavingIntent": "I have",
+    "ReportFeelingIntent": "I feel",
 }
 
 
