@@ -28,6 +28,7 @@ at an overall deadline, so a slow answer costs at most about twice
 """
 from __future__ import annotations
 
+import functools
 import http.client
 import json
 import logging
@@ -96,7 +97,11 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
+@functools.cache
+def _opener() -> urllib.request.OpenerDirector:
+    """Built on the first call, not at import: its HTTPS handler loads the CA certificates (~20 ms),
+    which a turn that calls no Alexa API never needs."""
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
 
 
 def _endpoint_ok(api_endpoint: str) -> bool:
@@ -197,7 +202,7 @@ def call(
     try:
         request = urllib.request.Request(url, data=data, headers=headers, method=method.upper())
         try:
-            response = _opener.open(request, timeout=timeout)
+            response = _opener().open(request, timeout=timeout)
         except urllib.error.HTTPError as err:  # non-2xx (and 3xx, not followed): read its error body
             response = err
         with response:

@@ -81,3 +81,4 @@ def test_the_function_package_holds_only_what_runs_and_runs_from_it(tmp_path: Pa
     assert "saved your pain as 9" in speeches[6]
     assert result["report"] == 404
     assert not {"recovery_coach.resolver", "recovery_coach.cli", "recovery_coach.envelope"} & set(result["loaded"])
+    assert "recovery_coach.alexa_api" not in result["loaded"]  # no turn here calls an Alexa API: no HTTP client

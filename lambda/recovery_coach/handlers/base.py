@@ -160,10 +160,10 @@ class Turn:
         """The device's time zone, from the Alexa Settings API (asked once per session), else the
         configured default zone."""
         name = self.session.get("tz")
-        if not name:
+        system = self.h.request_envelope.context.system
+        if not name and system.api_access_token and system.device:  # else there is nothing to ask
             from recovery_coach.alexa_api import device_timezone  # urllib: only when a date is needed
 
-            system = self.h.request_envelope.context.system
             name = device_timezone(
                 system.api_endpoint,
                 system.api_access_token,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
@@ -17,9 +17,12 @@ from ask_sdk_core.utils import is_intent_name, is_request_type
 from ask_sdk_model import Response
 from ask_sdk_model.interfaces.connections import SendRequestDirective
 
-from recovery_coach import alexa_api, budget, dialog, reminders
+from recovery_coach import budget, dialog, reminders
 from recovery_coach.handlers.base import Turn
 from recovery_coach.store import StoreUnavailable
+
+if TYPE_CHECKING:
+    from recovery_coach.alexa_api import ApiResult
 
 log = logging.getLogger("recovery_coach")
 API_TIMEOUT = 2.0
@@ -40,7 +43,9 @@ def failure(t: Turn, status: int | None) -> Response:
     return t.reply(t.t(f"reminder.failed.{key}"), ask=t.t("ask.next"))
 
 
-def api(t: Turn, method: str, path: str, body: Any = None) -> alexa_api.ApiResult:
+def api(t: Turn, method: str, path: str, body: Any = None) -> ApiResult:
+    from recovery_coach import alexa_api  # http.client and ssl: only when a reminder is set or read
+
     system = t.h.request_envelope.context.system
     return alexa_api.call(method, system.api_endpoint, path, system.api_access_token, budget.within(API_TIMEOUT), body)
 
