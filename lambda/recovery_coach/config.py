@@ -83,7 +83,8 @@ class Settings:
     share_code_hours: int = 24
     report_token_days: int = 7
     link_attempts_per_hour: int = 5  # wrong codes per caregiver account, per hour
-    link_failures_per_hour_all: int = 20  # wrong codes of all accounts together, per hour
+    link_failures_per_hour_all: int = 20  # wrong codes of all accounts together an hour: then a code needs its name
+    link_failures_per_hour_paused: int = 500  # ... and past this many, linking pauses for the hour
     report_links_per_caregiver: int = 3  # live report links a caregiver can hold; a new one replaces the oldest
     report_base_url: str = "http://127.0.0.1:8080"
     # Everything one turn waits on (time zone, store calls), well inside Alexa's 8 s.
@@ -123,6 +124,7 @@ class Settings:
             report_token_days=_int(env, "REPORT_TOKEN_DAYS", cls.report_token_days),
             link_attempts_per_hour=_int(env, "LINK_ATTEMPTS_PER_HOUR", cls.link_attempts_per_hour),
             link_failures_per_hour_all=_int(env, "LINK_FAILURES_PER_HOUR_ALL", cls.link_failures_per_hour_all),
+            link_failures_per_hour_paused=_int(env, "LINK_FAILURES_PER_HOUR_PAUSED", cls.link_failures_per_hour_paused),
             report_links_per_caregiver=_int(env, "REPORT_LINKS_PER_CAREGIVER", cls.report_links_per_caregiver),
             report_base_url=(env.get("REPORT_BASE_URL", "").strip() or cls.report_base_url).rstrip("/"),
             alexa_route=env.get("ALEXA_ROUTE", "").strip() or cls.alexa_route,

@@ -292,16 +292,39 @@ def test_twenty_parallel_wrong_codes_get_at_most_five_looked_at(mom: Alexa) -> N
     assert looked_at == 5 and sum("too many tries" in r for r in replies) == 15, replies
 
 
-def test_wrong_codes_of_all_accounts_together_are_limited_then_try_again_later(mom: Alexa, any_services: Services,
-                                                                               clock: Clock) -> None:
-    any_services.settings = replace(any_services.settings, link_failures_per_hour_all=4)
+def test_past_the_global_limit_a_code_needs_its_name_and_the_right_caregiver_still_links(
+        mom: Alexa, any_services: Services, clock: Clock) -> None:
+    """A flood of wrong codes from 20 accounts guards linking, never switches it off: past the limit of
+    all accounts together a code is looked at only with the name the patient chose."""
+    code = share(mom)
+    wrong = str((int(code) + 7) % 900000 + 100000)
+    guessers = [Alexa(user=f"guesser{n}") for n in range(20)]
+    for guesser in guessers:
+        for _ in range(5):
+            link(guesser, wrong)
+    daughter = Alexa(user="daughter")
+    assert "Say the name your patient chose" in link(daughter, code)  # guarded: the code alone isn't looked at
+    # A guess now needs the code and the name: a right code with the wrong name is a wrong guess, counted.
+    assert "didn't work" in daughter.say(f"link to Dad with code {' '.join(code)}")
+    assert "linked to Mom's check-ins" in daughter.say(f"link to my mum with code {' '.join(code)}")
+    clock.now += timedelta(hours=1)  # a new hour: codes alone are looked at again
+    dad = Alexa(user="dad")
+    assert "linked to Dad's" in link(Alexa(user="son"), share(dad, "Dad"))
+
+
+def test_a_flood_from_a_hundred_accounts_pauses_linking_for_the_hour(mom: Alexa, any_services: Services,
+                                                                     clock: Clock) -> None:
+    any_services.settings = replace(any_services.settings, link_failures_per_hour_all=4,
+                                    link_failures_per_hour_paused=8)
     code = share(mom)
     wrong = str((int(code) + 7) % 900000 + 100000)
     replies = _in_parallel([Alexa(user=f"guesser{n}") for n in range(12)], wrong)  # 12 accounts, 1 guess each
-    assert sum("didn't work" in r for r in replies) == 4 and sum("try again later" in r for r in replies) == 8, replies
+    assert sum("didn't work" in r for r in replies) == 4 and sum("name your patient chose" in r for r in replies) == 8
+    for n in range(4):  # guarded guesses, with a name, count towards the pause
+        assert "didn't work" in Alexa(user=f"named{n}").say(f"link to Mom with code {' '.join(wrong)}")
     daughter = Alexa(user="daughter")
-    assert "try again later" in link(daughter, code)  # even the right code, from a fresh account
+    assert "try again later" in daughter.say(f"link to Mom with code {' '.join(code)}")
     clock.now += timedelta(hours=1)
     assert "linked to Mom's check-ins" in link(daughter, code)
-    # A right code doesn't use up the limit: four more wrong guesses are still looked at.
-    assert all("didn't work" in link(Alexa(user=f"later{n}"), wrong) for n in range(4))
+
+

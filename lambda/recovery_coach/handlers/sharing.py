@@ -209,16 +209,30 @@ class SendReportToCaregiverHandler(AbstractRequestHandler):
 
 # --- the caregiver ---------------------------------------------------------------------------------
 
-def link_with(t: Turn, said: str | None) -> Response:
+def link_with(t: Turn, said: str | None, name: str | None = None) -> Response:
+    """Link with a code. Each account may get LINK_ATTEMPTS_PER_HOUR wrong; past
+    LINK_FAILURES_PER_HOUR_ALL wrong codes of all accounts together, linking is guarded, not off: a
+    code is looked at only with the name the patient chose ("link to Linda with code …"), so a
+    caregiver with the right code still links while guesses must get the name right too. Only past
+    LINK_FAILURES_PER_HOUR_PAUSED (a flood from a hundred accounts) does it pause for the hour."""
     settings, store, now = t.services.settings, t.services.store, t.services.clock()
     code = sharing.heard_code(said)
     if code is None:
         return t.ask(CODE, again=True)
     # Counted before the code is looked at, so parallel guesses can't pass the limits.
     full = store.reserve_link_attempt(t.user, now, settings.link_attempts_per_hour, settings.link_failures_per_hour_all)
+    code_hash = sharing.code_hash(code, settings.share_secret)
+    if full == "overall":
+        if name is None:
+            return t.reply(t.t("care.name_needed"), ask=t.t("ask.next"))
+        full = store.reserve_link_attempt(t.user, now, settings.link_attempts_per_hour,
+                                          settings.link_failures_per_hour_paused)
+        chosen = store.code_label(code_hash, now) if full == "ok" else None
+        if full == "ok" and (chosen is None or not t.content.same_person(chosen, name)):
+            return t.reply(t.t("care.code_bad"), ask=t.t("ask.next"))  # counted: a wrong guess
     if full != "ok":
         return t.reply(t.t("care.too_many" if full == "caregiver" else "care.try_later"), ask=t.t("ask.next"))
-    outcome, link = store.claim_share_code(sharing.code_hash(code, settings.share_secret), t.user, now)
+    outcome, link = store.claim_share_code(code_hash, t.user, now)
     if link is not None or outcome == "own":
         try:
             store.refund_link_attempt(t.user, now)  # not a wrong guess
@@ -243,7 +257,7 @@ class LinkPatientHandler(AbstractRequestHandler):
         said = t.slot("code")
         if said is None:
             return t.ask(CODE)
-        return link_with(t, said)
+        return link_with(t, said, said_label(t))
 
 
 def patient_checkins(t: Turn, link: Link, since: date | None = None) -> tuple[Checkin, ...]:

@@ -46,6 +46,9 @@ class Store(Protocol):
     def save_share_code(self, patient: str, code_hash: str, label: str, expires: datetime) -> None:
         """The patient's one live code: any earlier unused code of theirs stops working at once."""
 
+    def code_label(self, code_hash: str, now: datetime) -> str | None:
+        """The label of a live, unused code, else None (whatever the reason: a guess learns nothing)."""
+
     def claim_share_code(self, code_hash: str, caregiver: str, now: datetime) -> tuple[str, Link | None]:
         """Use a code once: ("ok", link), or ("unknown" | "used" | "expired" | "own", None).
         Atomic: two caregivers racing for one code cannot both win."""

@@ -356,6 +356,13 @@ class DynamoStore:
                                            "patient": {"S": patient}, "seq": {"N": str(seq)}, "expires_at": exp}}})
         self._transact(self._until() if until is None else until, *items, *(more or []))
 
+    def code_label(self, code_hash: str, now: datetime) -> str | None:
+        key = {"pk": {"S": CODE + code_hash}, "sk": {"S": "CODE"}}
+        item = self._call("get_item", self._until(), Key=key, ConsistentRead=True).get("Item")
+        if item is None or "used_by" in item or int(item["expires_at"]["N"]) <= int(now.timestamp()):
+            return None
+        return str(item["label"]["S"])
+
     def claim_share_code(self, code_hash: str, caregiver: str, now: datetime) -> tuple[str, Link | None]:
         until = self._until()
         key = {"pk": {"S": CODE + code_hash}, "sk": {"S": "CODE"}}

@@ -244,6 +244,12 @@ class SqliteStore:
                 (code_hash, patient, label, _utc(expires)),
             )
 
+    def code_label(self, code_hash: str, now: datetime) -> str | None:
+        with self._tx() as db:
+            row = db.execute("SELECT label FROM share_codes WHERE code_hash = ? AND used_by IS NULL AND expires > ?",
+                             (code_hash, _utc(now))).fetchone()
+        return str(row[0]) if row else None
+
     def claim_share_code(self, code_hash: str, caregiver: str, now: datetime) -> tuple[str, Link | None]:
         with self._tx() as db:
             row = db.execute(
