@@ -80,6 +80,7 @@ class Settings:
     body_timeout: float = 5.0  # its body, from when the headers have arrived
     # Sharing with caregivers.
     share_secret: str = "recovery-coach-local"
+    share_secret_id: str = ""  # Secrets Manager's id of the key: asked again later if it couldn't be read
     share_code_hours: int = 24
     report_token_days: int = 7
     link_attempts_per_hour: int = 5  # wrong codes per caregiver account, per hour
@@ -120,6 +121,7 @@ class Settings:
             log_level=env.get("LOG_LEVEL", "").strip().upper() or cls.log_level,
             request_budget=_float(env, "REQUEST_BUDGET", cls.request_budget),
             share_secret=_share_secret(env),
+            share_secret_id=env.get("SHARE_SECRET_ID", "").strip(),
             share_code_hours=_int(env, "SHARE_CODE_HOURS", cls.share_code_hours),
             report_token_days=_int(env, "REPORT_TOKEN_DAYS", cls.report_token_days),
             link_attempts_per_hour=_int(env, "LINK_ATTEMPTS_PER_HOUR", cls.link_attempts_per_hour),

@@ -18,6 +18,18 @@ class Services:
     settings: Settings
     store: Store
     clock: Clock = field(default=system_clock)
+    _keeper: Any = field(default=None, repr=False)
+
+    def share_key(self) -> str:
+        """The sharing key: the configured one, else the one Secrets Manager holds, asked for again
+        (with backoff) when it couldn't be read at start; "" while there is none."""
+        if self.settings.share_secret or not self.settings.share_secret_id:
+            return self.settings.share_secret
+        if self._keeper is None:
+            from recovery_coach.secret_store import SecretKeeper
+
+            self._keeper = SecretKeeper(self.settings.share_secret_id, os.environ)
+        return str(self._keeper.key(self.clock()))
 
     def local_today(self, zone: str | None = None) -> date:
         """Today on the device: in its time zone, else the configured default zone."""

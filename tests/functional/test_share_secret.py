@@ -131,3 +131,34 @@ def test_in_lambda_without_a_configured_secret_no_code_is_made(tmp_path: Path, c
         assert "Saved: your pain is 4 today" in Alexa("other").say("log my pain as four").speech
     finally:
         skill._skill = None
+
+
+def test_a_key_that_could_not_be_read_is_asked_for_again_with_backoff(
+    extension: Extension, tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture
+) -> None:
+    """Secrets Manager was down at cold start: sharing comes back once it answers, without a new
+    container, and the extension is asked at most once per wait (5 s, doubling)."""
+    from datetime import timedelta
+
+    for name, value in extension.env.items():
+        monkeypatch.setenv(name, value)
+    extension.status = 500
+    settings = Settings.from_env(extension.env)
+    assert settings.share_secret == "" and settings.share_secret_id == SECRET_ARN
+    install(SqliteStore(tmp_path / "db.sqlite3"), clock, share_secret="", share_secret_id=SECRET_ARN)
+    try:
+        patient = Alexa()
+        asked = len(extension.requests)
+        patient.say("share my check-ins with my caregiver")
+        assert "no code was made" in patient.say("call me Mom")
+        patient.say("share my check-ins with my caregiver")
+        assert "no code was made" in patient.say("call me Mom")
+        assert len(extension.requests) == asked + 1  # the second try waits its 5 s
+        extension.status = 200
+        clock.now += timedelta(seconds=6)
+        patient.say("share my check-ins with my caregiver")
+        assert "Your sharing code is" in patient.say("call me Mom")
+        assert len(extension.requests) == asked + 2 and KEY not in caplog.text
+    finally:
+        skill._skill = None

@@ -124,7 +124,7 @@ def make_code(t: Turn, label: str) -> Response:
     code = sharing.new_code()
     try:
         t.services.store.save_share_code(
-            t.user, sharing.code_hash(code, settings.share_secret), label, now + timedelta(hours=settings.share_code_hours)
+            t.user, sharing.code_hash(code, t.services.share_key()), label, now + timedelta(hours=settings.share_code_hours)
         )
     except StoreUnavailable:
         return t.reply(t.t("share.not_saved"), ask=t.t("ask.next"))
@@ -221,7 +221,7 @@ def link_with(t: Turn, said: str | None, name: str | None = None) -> Response:
         return t.ask(CODE, again=True)
     # Counted before the code is looked at, so parallel guesses can't pass the limits.
     full = store.reserve_link_attempt(t.user, now, settings.link_attempts_per_hour, settings.link_failures_per_hour_all)
-    code_hash = sharing.code_hash(code, settings.share_secret)
+    code_hash = sharing.code_hash(code, t.services.share_key())
     if full == "overall":
         if name is None:
             return t.reply(t.t("care.name_needed"), ask=t.t("ask.next"))
