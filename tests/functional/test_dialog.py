@@ -252,6 +252,7 @@ def test_help_explains_the_question_and_keeps_it(name: str, reach: Any, services
     helped = alexa.say("help")
     if dialog.REGISTRY[name].keep_on_aside:  # "more?" is about the answer just heard: help is the skill's
         assert load_content().text(f"question.{name}.help", **words) in helped
+        assert "say never mind" in helped and "say stop" in helped  # how to leave it
         assert case.done(alexa.say(answer), services, alexa)
 
 
@@ -446,3 +447,10 @@ def test_every_reply_is_recorded_for_the_two_questions_check(alexa: Alexa) -> No
     before = len(SPOKEN)
     reply = alexa.say("delete my check-ins")
     assert SPOKEN[before:] == [reply.speech] and reply.speech.count("?") == 1
+
+
+def test_help_at_launch_says_what_the_skill_does_and_how_to_answer(alexa: Alexa) -> None:
+    alexa.launch()
+    helped = alexa.say("help")
+    assert "questions about healing after kyphoplasty" in helped and "say yes" in helped
+    assert helped.speech.count("?") == 1

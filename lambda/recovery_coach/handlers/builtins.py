@@ -54,11 +54,12 @@ class HelpHandler(AbstractRequestHandler):
         return is_intent_name("AMAZON.HelpIntent")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        """Help with the question the skill asked, when it asked one (and it stays asked)."""
+        """Help with the question the skill asked, when it asked one (and it stays asked): how to
+        answer it and how to leave it; else what the skill can do, for this account's role."""
         t = Turn.of(handler_input)
         asked = dialog.kept(t.intent, t.pending)
-        if asked is not None:
-            return t.reply(t.t(f"question.{asked.name}.help", **t.pending.get("words", {})))
+        if asked is not None:  # how to answer it, and how to leave it
+            return t.reply(t.t(f"question.{asked.name}.help", **t.pending.get("words", {})), t.t("question.leave"))
         return t.reply(what_i_do(t), ask=t.t("help.ask"))
 
 

@@ -33,7 +33,7 @@ def misheard(t: Turn, question: dialog.Question) -> Response:
     own_words = f"question.{question.name}.misheard"  # a question may say its own "didn't catch that"
     first = t.t(own_words if own_words in t.content.strings else "question.misheard", **words)
     if pending["missed"] > 1:
-        first = t.t(f"question.{question.name}.help", **words)
+        first = t.t(f"question.{question.name}.help", **words) + " " + t.t("question.leave")
     return t.reply(first, ask=t.reprompt(question, pending), pending=pending)
 
 
