@@ -34,6 +34,7 @@ NONE = "none"  # the net's class for "not a red flag"
 _GAP = 4  # other words allowed between two words of a phrase
 _NUMBER_WORDS = frozenset({"TEMP_F", "TEMP_C", "NUM"})
 _APOSTROPHES = re.compile(r"['\u2019\u2018`]")
+PREDICATE_WORDS = 10  # how far a symptom's own "… has gone" may come after it
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z]+")
 
 _UNITS = {"zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -135,6 +136,10 @@ class Screen:
         self.clause_starts = frozenset(data.get("clause_starts") or ())
         asking = data.get("asking") or {}
         self.asking = (frozenset(asking.get("verbs") or ()), frozenset(asking.get("subjects") or ()))
+        predicate = data.get("resolving_predicate") or {}
+        self.predicates = frozenset(predicate.get("verbs") or ())
+        self.prepositions = frozenset(predicate.get("prepositions") or ())
+        self.clause_breaks = frozenset(predicate.get("clause_breaks") or ())
         clause = data.get("resolving_clause") or {}
         self.clause_opens = frozenset(clause.get("opens") or ())
         self.clause_subjects = frozenset(clause.get("subjects") or ())
@@ -217,7 +222,23 @@ class Screen:
             if word in self.resolved and not (k and after[k - 1] in self.negations | self.losses) \
                     and not self._asks(after[:k]):
                 return True  # "the fever is gone", but not "the bleeding won't stop" nor "is that normal"
-        return self._resolved_later(words[end + 1:])
+        return self._resolved_later(words[end + 1:]) or self._resolved_predicate(words[end + 1:])
+
+    def _resolved_predicate(self, rest: list[str]) -> bool:
+        """The symptom's own predicate says it is over, further on than four words: "the numbness in
+        my feet has gone now", "the tingling I had before surgery is gone". Within ten words, through
+        'resolving_predicate' words ("has", "is") right before the resolved word, and only while the
+        sentence goes on about the same thing: no 'clause_breaks' word ("and", "but") and no subject
+        of a new clause ("my back is better" after the symptom is about the back)."""
+        for k, word in enumerate(rest[:PREDICATE_WORDS]):
+            if word in self.clause_breaks:
+                return False
+            # A new subject starts a new clause; "in my feet" does not, nor "the tingling I had".
+            if word in self.clause_starts and word != "i" and (k == 0 or rest[k - 1] not in self.prepositions):
+                return False
+            if word in self.resolved and k and rest[k - 1] in self.predicates and not self._asks(rest[:k]):
+                return not (k > 1 and rest[k - 2] in self.negations)
+        return False
 
     def _resolved_later(self, rest: list[str]) -> bool:
         """A later clause says it is over: "… on Sunday, but it's back to normal now" (resolving_clause)."""

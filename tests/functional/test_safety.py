@@ -364,3 +364,14 @@ def test_despair_without_a_plan_gets_the_crisis_line(services, said: str) -> Non
 @pytest.mark.parametrize("said", ["what's the point of the balloon", "I'd like to give up driving for a bit"])
 def test_questions_about_a_point_or_giving_something_up_are_not_despair(services, said: str) -> None:
     assert "988" not in Alexa().say(said).speech
+
+
+@pytest.mark.parametrize("said, alarm", [
+    ("the pins and needles down my left leg have gone now", False),
+    ("the weakness I had in my legs after the op is better now", False),
+    ("the numbness in my toes has not gone away", True),
+    ("my feet went numb this morning my back is better though", True),  # the back is better, not the feet
+    ("the tingling in my feet and the fever are gone", True),  # two subjects: kept on the safe side
+])
+def test_a_symptoms_own_predicate_can_say_it_is_over(services, said: str, alarm: bool) -> None:
+    assert Alexa().say(said).speech.startswith(urgent()) is alarm
