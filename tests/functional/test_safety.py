@@ -375,3 +375,17 @@ def test_questions_about_a_point_or_giving_something_up_are_not_despair(services
 ])
 def test_a_symptoms_own_predicate_can_say_it_is_over(services, said: str, alarm: bool) -> None:
     assert Alexa().say(said).speech.startswith(urgent()) is alarm
+
+
+@pytest.mark.parametrize("said", ["my fingertips are turning blue", "I get dizzy every time I stand",
+                                  "the baby got into my tablets", "I've had more tablets than I should have",
+                                  "my leg gave way on the stairs", "I suddenly can't walk properly"])
+def test_everyday_forms_of_red_flags(services, said: str) -> None:
+    """The issue's kinds, in sentences of our own: blue fingertips, dizzy on standing, a child at the
+    patient's pills, more pills than prescribed, a leg that gives way, trouble walking that just began."""
+    assert Alexa().say(said).speech.startswith(urgent())
+
+
+@pytest.mark.parametrize("said", ["I'm not dizzy when I stand any more", "I got into my pyjamas early"])
+def test_their_look_alikes_are_not(services, said: str) -> None:
+    assert not Alexa().say(said).speech.startswith(urgent())
