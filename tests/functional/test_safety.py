@@ -389,3 +389,15 @@ def test_everyday_forms_of_red_flags(services, said: str) -> None:
 @pytest.mark.parametrize("said", ["I'm not dizzy when I stand any more", "I got into my pyjamas early"])
 def test_their_look_alikes_are_not(services, said: str) -> None:
     assert not Alexa().say(said).speech.startswith(urgent())
+
+
+@pytest.mark.parametrize("said", ["will I be numb during the procedure", "does the cement ever leak out",
+                                  "can I take the dressing off the incision myself"])
+def test_questions_that_only_name_a_procedure_word_get_their_answer(services, said: str) -> None:
+    assert not Alexa().say(said).speech.startswith(urgent())
+
+
+@pytest.mark.parametrize("said", ["I took the dressing off and the cut is bleeding",
+                                  "my legs are numb, will I be numb during the next one too"])
+def test_a_symptom_beside_a_procedure_word_still_alarms(services, said: str) -> None:
+    assert Alexa().say(said).speech.startswith(urgent())
