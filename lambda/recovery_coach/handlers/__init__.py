@@ -30,17 +30,19 @@ from recovery_coach.handlers.reminders import (
     SetReminderHandler,
 )
 from recovery_coach.handlers.review import ReviewDayHandler, ReviewWeekHandler
-from recovery_coach.handlers.sharing import (
-    ChangeLabelHandler,
+from recovery_coach.handlers.caregiver import (
     LinkPatientHandler,
     PatientDayHandler,
     PatientMedicineHandler,
     PatientSummaryHandler,
     SendMeReportHandler,
+    UnlinkPatientHandler,
+)
+from recovery_coach.handlers.sharing import (
+    ChangeLabelHandler,
     SendReportToCaregiverHandler,
     ShareCheckInsHandler,
     StopSharingHandler,
-    UnlinkPatientHandler,
     WhatAmICalledHandler,
     WhoCanSeeHandler,
 )

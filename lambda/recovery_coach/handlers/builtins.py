@@ -15,7 +15,7 @@ from recovery_coach.handlers.base import Turn
 from recovery_coach.handlers.checkin import OFFER
 from recovery_coach.handlers.questions import own
 from recovery_coach.handlers.roles import caregiver_of, linked, only_caring
-from recovery_coach.handlers.sharing import caregiver_launch, sharing_ended
+from recovery_coach.handlers.caregiver import caregiver_launch, sharing_ended
 from recovery_coach.store import StoreUnavailable
 
 log = logging.getLogger("recovery_coach")

@@ -74,7 +74,7 @@ class ReviewWeekHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)
         if caregiver_of(t):  # a caregiver's "how has the week been" is about the patient
-            from recovery_coach.handlers.sharing import SUMMARY, for_patient  # sharing imports this module
+            from recovery_coach.handlers.caregiver import SUMMARY, for_patient  # caregiver imports this module
 
             return for_patient(t, SUMMARY, None)
         return week_review(t)
@@ -183,7 +183,7 @@ class ReviewDayHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)
         if caregiver_of(t):  # a caregiver asking about a day means the patient's day
-            from recovery_coach.handlers.sharing import DAY, for_patient  # sharing imports this module
+            from recovery_coach.handlers.caregiver import DAY, for_patient  # caregiver imports this module
 
             return for_patient(t, DAY, None, t.slot("day"))
         return review(t)
