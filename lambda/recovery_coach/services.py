@@ -5,12 +5,15 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from recovery_coach.clock import Clock, system_clock
 from recovery_coach.config import Settings
 from recovery_coach.store import Store
+
+if TYPE_CHECKING:
+    from recovery_coach.secret_store import SecretKeeper
 
 
 @dataclass
@@ -18,7 +21,7 @@ class Services:
     settings: Settings
     store: Store
     clock: Clock = field(default=system_clock)
-    _keeper: Any = field(default=None, repr=False)
+    _keeper: SecretKeeper | None = field(default=None, repr=False)
 
     def share_key(self) -> str:
         """The sharing key: the configured one, else the one Secrets Manager holds, asked for again
@@ -29,7 +32,7 @@ class Services:
             from recovery_coach.secret_store import SecretKeeper
 
             self._keeper = SecretKeeper(self.settings.share_secret_id, os.environ)
-        return str(self._keeper.key(self.clock()))
+        return self._keeper.key(self.clock())
 
     def local_today(self, zone: str | None = None) -> date:
         """Today on the device: in its time zone, else the configured default zone."""

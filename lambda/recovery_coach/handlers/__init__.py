@@ -30,14 +30,7 @@ from recovery_coach.handlers.reminders import (
     SetReminderHandler,
 )
 from recovery_coach.handlers.review import ReviewDayHandler, ReviewWeekHandler
-from recovery_coach.handlers.caregiver import (
-    LinkPatientHandler,
-    PatientDayHandler,
-    PatientMedicineHandler,
-    PatientSummaryHandler,
-    SendMeReportHandler,
-    UnlinkPatientHandler,
-)
+from recovery_coach.handlers.caregiver import LinkPatientHandler, PatientQuestionHandler
 from recovery_coach.handlers.sharing import (
     ChangeLabelHandler,
     SendReportToCaregiverHandler,
@@ -67,11 +60,7 @@ HANDLERS: list[Callable[[], AbstractRequestHandler]] = [
     ChangeLabelHandler,
     SendReportToCaregiverHandler,
     LinkPatientHandler,
-    PatientDayHandler,
-    PatientMedicineHandler,
-    PatientSummaryHandler,
-    UnlinkPatientHandler,
-    SendMeReportHandler,
+    PatientQuestionHandler,
     SetReminderHandler,
     ChangeReminderHandler,
     CancelReminderHandler,

@@ -14,7 +14,7 @@ from recovery_coach.checkins import days_since, on
 from recovery_coach.handlers.base import Turn
 from recovery_coach.handlers.checkin import OFFER
 from recovery_coach.handlers.questions import own
-from recovery_coach.handlers.roles import caregiver_of, linked, only_caring
+from recovery_coach.handlers.roles import caregiver_of, only_caring
 from recovery_coach.handlers.caregiver import caregiver_launch, sharing_ended
 from recovery_coach.store import StoreUnavailable
 
@@ -29,10 +29,10 @@ class LaunchHandler(AbstractRequestHandler):
         t = Turn.of(handler_input)
         try:
             record = t.record()
-            others = linked(t)
+            others, notices = t.services.store.caregiver_links(t.user)
             if others and only_caring(record):
                 return caregiver_launch(t, others)
-            ended = sharing_ended(t)
+            ended = sharing_ended(t, notices)
         except StoreUnavailable:
             return t.reply(t.t("launch.welcome"), ask=t.t("launch.ask"))
         today = t.today()

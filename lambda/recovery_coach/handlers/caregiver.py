@@ -21,7 +21,7 @@ from recovery_coach.handlers.questions import own
 from recovery_coach.handlers.review import WEEK, missed_speech, review, week_review, worrying_speech
 from recovery_coach.handlers.roles import only_caring
 from recovery_coach.handlers.sharing import or_list, report_link, said_label
-from recovery_coach.records import Link
+from recovery_coach.records import Link, UserRecord
 from recovery_coach.store import StoreUnavailable
 
 # What the caregiver wanted when we asked "which one?"
@@ -79,19 +79,18 @@ class LinkPatientHandler(AbstractRequestHandler):
         return link_with(t, said, said_label(t))
 
 
-def patient_checkins(t: Turn, link: Link, since: date | None = None) -> tuple[Checkin, ...]:
-    """The linked patient's check-ins, read-only: the last two weeks, or back to `since`."""
+def patient_record(t: Turn, link: Link, since: date | None = None) -> tuple[UserRecord, tuple[Checkin, ...]]:
+    """The linked patient's record and check-ins, read-only: the last two weeks (and back to the
+    procedure, as for the patient), or back to `since`."""
     utc_today = t.services.clock().date()
     start = utc_today - timedelta(days=RECENT_DAYS + 1)
     record = t.services.store.load(link.patient, since=min(start, since) if since else start)
-    return history(t.services.store, link.patient, record, utc_today)
+    return record, history(t.services.store, link.patient, record, utc_today)
 
 
 def patient_week(t: Turn, link: Link) -> Summary:
     """The linked patient's last seven local days, read-only."""
-    utc_today = t.services.clock().date()
-    record = t.services.store.load(link.patient, since=utc_today - timedelta(days=RECENT_DAYS + 1))
-    checkins = history(t.services.store, link.patient, record, utc_today)
+    record, checkins = patient_record(t, link)
     return summarize(checkins, t.today(), WEEK, record.profile.procedure_date, t.thresholds)
 
 
@@ -127,30 +126,27 @@ def said_day(t: Turn, day: str | None) -> tuple[date | None, Response | None]:
     return period.start, None
 
 
-def meds_note(t: Turn, found: Checkin) -> str:
-    return {True: t.t("care.day.meds_yes"), False: t.t("care.day.meds_no"), None: ""}[found.took_meds]
-
-
 def care_day(t: Turn, link: Link, day: str | None = None) -> Response:
     """What the patient logged on a day; with no day, their last check-in."""
     wanted, refused = said_day(t, day)
     if refused is not None:
         return refused
     today = t.today()
-    checkins = patient_checkins(t, link, since=wanted)
+    _, checkins = patient_record(t, link, since=wanted)
     if wanted is None:
         latest = max(checkins, key=lambda c: c.day, default=None)
         if latest is None:
             return t.reply(t.t("care.last.none", label=link.label, days=RECENT_DAYS), ask=t.t("ask.next"))
         said = t.t("care.last", label=link.label, when=phrases.when(t, latest.day, today), score=latest.score,
-                   meds=meds_note(t, latest))
+                   meds=phrases.meds_note(t, latest.took_meds, "care"))
         return t.reply(said, ask=t.t("ask.next"))
     found = on(checkins, wanted)
     when = phrases.when(t, wanted, today)
     if found is None:
         key = "care.day.none_today" if wanted == today else "care.day.none"
         return t.reply(t.t(key, label=link.label, when=when), ask=t.t("ask.next"))
-    said = t.t("care.day", label=link.label, when=when, score=found.score, meds=meds_note(t, found))
+    meds = phrases.meds_note(t, found.took_meds, "care")
+    said = t.t("care.day", label=link.label, when=when, score=found.score, meds=meds)
     return t.reply(phrases.sentence(said), ask=t.t("ask.next"))
 
 
@@ -162,7 +158,7 @@ def care_medicine(t: Turn, link: Link, day: str | None = None) -> Response:
         return refused
     today = t.today()
     wanted = wanted or today
-    found = on(patient_checkins(t, link, since=wanted), wanted)
+    found = on(patient_record(t, link, since=wanted)[1], wanted)
     when = phrases.when(t, wanted, today)
     if found is None:
         key = "care.meds.no_checkin_today" if wanted == today else "care.meds.no_checkin"
@@ -194,13 +190,13 @@ OWN: dict[str, Any] = {SUMMARY: week_review, DAY: review, MEDICINE: review}
 def for_patient(t: Turn, action: str, label: str | None, day: str | None = None) -> Response:
     """Do `action` for the one linked patient, the one named, or ask which. A title names the
     patient who chose it in any spelling ("mom" finds "Mum"); "she" or no name, the only one."""
-    links = t.services.store.links_of_caregiver(t.user)
+    links, notices = t.services.store.caregiver_links(t.user)
     named = [link for link in links if t.content.same_person(link.label, label)] if label else []
     if len(named) == 1:
         return ACTIONS[action](t, named[0], day)
     if len(links) == 1 and label is None:
         return ACTIONS[action](t, links[0], day)
-    ended = sharing_ended(t, label) if label is not None or not links else []
+    ended = sharing_ended(t, notices, label) if label is not None or not links else []
     if ended:
         return t.reply(*ended, ask=t.t("ask.next"))
     if not links:
@@ -211,19 +207,16 @@ def for_patient(t: Turn, action: str, label: str | None, day: str | None = None)
     return t.ask(CHOOSE, unknown, words={"list": or_list(t, links)}, then=action, day=day)
 
 
-def sharing_ended(t: Turn, label: str | None = None) -> list[str]:
+def sharing_ended(t: Turn, notices: list[str], label: str | None = None) -> list[str]:
     """ "Linda has stopped sharing her check-ins with you", once, for each patient who ended the
-    link since the caregiver last heard (only the one named, when a name was said). Nothing when
-    the notices can't be read: the caregiver hears the usual reply instead."""
-    store = t.services.store
-    try:
-        ended = store.ended_links(t.user)
-        if label is not None:
-            ended = [e for e in ended if t.content.same_person(e, label)]
-        if ended:
-            store.forget_ended(t.user)
-    except StoreUnavailable:
-        return []
+    link since the caregiver last heard (`notices`, from caregiver_links; only the one named, when a
+    name was said). Nothing when they can't be marked told: the caregiver hears the usual reply."""
+    ended = [e for e in notices if label is None or t.content.same_person(e, label)]
+    if ended:
+        try:
+            t.services.store.forget_ended(t.user)
+        except StoreUnavailable:
+            return []
     return [t.t("care.ended", label=e) for e in dict.fromkeys(ended)] + ([t.t("care.ended.again")] if ended else [])
 
 
@@ -268,49 +261,21 @@ def patient_news(t: Turn, link: Link, today: date, seen: date | None) -> list[st
     return news
 
 
-class PatientSummaryHandler(AbstractRequestHandler):
+# What each question about a patient asks for: the one handler below answers them all.
+QUESTIONS = {"PatientSummaryIntent": SUMMARY, "PatientDayIntent": DAY, "PatientMedicineIntent": MEDICINE,
+             "UnlinkPatientIntent": UNLINK, "SendMeReportIntent": REPORT}
+
+
+class PatientQuestionHandler(AbstractRequestHandler):
+    """A caregiver's question about a patient (named, or the only one): the week, a day, medicine,
+    a report link, or ending the link."""
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("PatientSummaryIntent")(handler_input)
+        return any(is_intent_name(name)(handler_input) for name in QUESTIONS)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)
-        return for_patient(t, SUMMARY, said_label(t))
-
-
-class PatientDayHandler(AbstractRequestHandler):
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("PatientDayIntent")(handler_input)
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        t = Turn.of(handler_input)
-        return for_patient(t, DAY, said_label(t), t.slot("day"))
-
-
-class PatientMedicineHandler(AbstractRequestHandler):
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("PatientMedicineIntent")(handler_input)
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        t = Turn.of(handler_input)
-        return for_patient(t, MEDICINE, said_label(t), t.slot("day"))
-
-
-class UnlinkPatientHandler(AbstractRequestHandler):
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("UnlinkPatientIntent")(handler_input)
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        t = Turn.of(handler_input)
-        return for_patient(t, UNLINK, said_label(t))
-
-
-class SendMeReportHandler(AbstractRequestHandler):
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("SendMeReportIntent")(handler_input)
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        t = Turn.of(handler_input)
-        return for_patient(t, REPORT, said_label(t))
+        return for_patient(t, QUESTIONS[str(t.intent)], said_label(t), t.slot("day"))
 
 
 # Six digits are the code; any other number is still a check-in.

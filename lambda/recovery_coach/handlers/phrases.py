@@ -59,6 +59,12 @@ def warning(t: Turn, warn: Warning, score: int, before: Checkin | None, today: d
     return parts
 
 
+def meds_note(t: Turn, took: bool | None, voice: str) -> str:
+    """ ", and took pain medicine" / ", with no pain medicine" / nothing, after a day's score.
+    `voice` is "review" (the patient) or "care" (a caregiver)."""
+    return "" if took is None else t.t(f"{voice}.day.meds_yes" if took else f"{voice}.day.meds_no")
+
+
 def day_list(t: Turn, days: Sequence[date], today: date) -> str:
     names = [bare_when(t, d, today) for d in days]
     if len(names) == 1:

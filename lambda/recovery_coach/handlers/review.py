@@ -155,7 +155,7 @@ def review_day(t: Turn, day: date) -> Response:
     said_day = phrases.when(t, day, today)
     if found is None:
         return t.reply(t.t("review.day.none", when=said_day), ask=t.t("ask.next"))
-    meds = {True: t.t("review.day.meds_yes"), False: t.t("review.day.meds_no"), None: ""}[found.took_meds]
+    meds = phrases.meds_note(t, found.took_meds, "review")
     return t.reply(phrases.sentence(t.t("review.day", when=said_day, score=found.score, meds=meds)), ask=t.t("ask.next"))
 
 

@@ -6,11 +6,6 @@ from recovery_coach.handlers.base import Turn
 from recovery_coach.records import Link, UserRecord
 
 
-def linked(t: Turn) -> list[Link]:
-    """The patients this account looks after (any role)."""
-    return t.services.store.links_of_caregiver(t.user)
-
-
 def only_caring(record: UserRecord) -> bool:
     """Whether a linked account is only a caregiver: no check-ins or procedure date of its own in
     the last two weeks. An account that is both is greeted as the patient it is (its own check-in
@@ -19,6 +14,6 @@ def only_caring(record: UserRecord) -> bool:
 
 
 def caregiver_of(t: Turn) -> list[Link]:
-    """The patients this account looks after, when it is only a caregiver; else none."""
-    links = linked(t)
-    return links if links and only_caring(t.record()) else []
+    """The patients this account looks after, when it is only a caregiver; else none. The account's
+    own record first: a patient with check-ins (most who ask) needs no read of links."""
+    return t.services.store.links_of_caregiver(t.user) if only_caring(t.record()) else []

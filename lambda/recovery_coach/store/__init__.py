@@ -72,16 +72,16 @@ class Store(Protocol):
 
     def revoke_sharing(self, patient: str) -> int:
         """Every caregiver link, unused code and report token of the patient: gone at once. Each
-        caregiver gets a notice that the link ended (`ended_links`); deleting the patient does too."""
+        caregiver gets a notice that the link ended (`caregiver_links`); deleting the patient does too."""
 
     def relabel(self, patient: str, label: str) -> int:
         """The patient chose a new name: every link, unused code and report link of theirs carries it
         from now on. Returns how many caregivers are linked."""
 
-    def ended_links(self, caregiver: str) -> list[str]:
-        """The labels of patients who ended this caregiver's link (they stopped sharing, or deleted
-        their data) and the caregiver hasn't been told yet, oldest first. Only the label: no key of
-        the patient's stays with the caregiver."""
+    def caregiver_links(self, caregiver: str) -> tuple[list[Link], list[str]]:
+        """In one read: the caregiver's live links (as links_of_caregiver), and the labels of patients
+        who ended a link (they stopped sharing, or deleted their data) that the caregiver hasn't been
+        told of yet, oldest first. Only the label: no key of the patient's stays with the caregiver."""
 
     def forget_ended(self, caregiver: str) -> None:
         """The caregiver has been told (or linked again): the notices go."""

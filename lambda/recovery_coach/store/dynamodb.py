@@ -486,9 +486,15 @@ class DynamoStore:
                     raise
         return linked
 
-    def ended_links(self, caregiver: str) -> list[str]:
-        items = self._live(self._query_all(self._until(), _pk(caregiver), SHARE_ENDED))
-        return [i["label"]["S"] for i in sorted(items, key=lambda i: i["sk"]["S"]) if i.get("label", {}).get("S")]
+    def caregiver_links(self, caregiver: str) -> tuple[list[Link], list[str]]:
+        """One Query over the sort keys from SHARE#ENDED# through every SHARE#PATIENT#… ('$' sorts
+        right after '#'; the few LINKFAIL and MINTED items between them are left out here)."""
+        items = self._live(self._query_all(self._until(), _pk(caregiver),
+                                           between=(SHARE_ENDED, SHARE_PATIENT[:-1] + "$")))
+        links = [_link(i["sk"]["S"][len(SHARE_PATIENT):], caregiver, i) for i in items
+                 if i["sk"]["S"].startswith(SHARE_PATIENT)]
+        ended = [i["label"]["S"] for i in items if i["sk"]["S"].startswith(SHARE_ENDED) and i.get("label", {}).get("S")]
+        return _oldest_first(links), ended
 
     def forget_ended(self, caregiver: str) -> None:
         until = self._until()

@@ -299,10 +299,7 @@ class SqliteStore:
 
     def _links(self, column: str, user: str) -> list[Link]:
         with self._tx() as db:
-            rows = db.execute(
-                f"SELECT patient, caregiver, label, since FROM links WHERE {column} = ? ORDER BY since, label", (user,)
-            ).fetchall()
-        return [Link(p, c, label, datetime.fromisoformat(since)) for p, c, label, since in rows]
+            return _link_rows(db, column, user)
 
     def unlink(self, caregiver: str, patient: str) -> bool:
         with self._tx() as db:
@@ -321,10 +318,11 @@ class SqliteStore:
             db.execute("UPDATE report_tokens SET label = ? WHERE patient = ?", (label, patient))
         return linked
 
-    def ended_links(self, caregiver: str) -> list[str]:
+    def caregiver_links(self, caregiver: str) -> tuple[list[Link], list[str]]:
         with self._tx() as db:
+            links = _link_rows(db, "caregiver", caregiver)
             rows = db.execute("SELECT label FROM ended_links WHERE caregiver = ? ORDER BY seq", (caregiver,)).fetchall()
-        return [label for (label,) in rows]
+        return links, [label for (label,) in rows]
 
     def forget_ended(self, caregiver: str) -> None:
         with self._tx() as db:
@@ -374,6 +372,14 @@ def _hour(moment: datetime) -> str:
 def _utc(moment: datetime) -> str:
     """Sortable text for a moment: UTC, ISO 8601, fixed width."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def _link_rows(db: sqlite3.Connection, column: str, user: str) -> list[Link]:
+    """The links whose `column` ("patient" or "caregiver") is `user`, oldest first, then by label."""
+    rows = db.execute(
+        f"SELECT patient, caregiver, label, since FROM links WHERE {column} = ? ORDER BY since, label", (user,)
+    ).fetchall()
+    return [Link(p, c, label, datetime.fromisoformat(since)) for p, c, label, since in rows]
 
 
 def _revoke(db: sqlite3.Connection, patient: str) -> int:
