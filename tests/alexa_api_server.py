@@ -11,7 +11,19 @@ fresh ephemeral port, in a background thread:
   ``json.dumps(api.timezone)`` (default ``"America/Los_Angeles"``; set it to
   ``42`` or ``None`` to serve non-string JSON).
 
-Every route requires ``Authorization: Bearer <api.token>``, else ``401``.
+* ``POST /auth/o2/token`` -> Login with Amazon's token endpoint (no bearer token: the
+  credentials are the form body). It requires ``Content-Type:
+  application/x-www-form-urlencoded`` and exactly the fields ``grant_type=client_credentials``,
+  ``client_id=<api.lwa_client_id>``, ``client_secret=<api.lwa_client_secret>``,
+  ``scope=alexa::proactive_events``; else ``400`` (``401`` for wrong credentials) with LWA's error
+  JSON. It answers ``200`` ``{"access_token": "lwa-token-<n>", "expires_in": api.lwa_expires_in
+  (3600), "scope": ..., "token_type": "bearer"}``, a new token each time, kept in ``api.lwa_tokens``.
+* ``POST /v1/proactiveEvents/stages/development`` and the live ``POST /v1/proactiveEvents`` ->
+  ``202`` and no body, when the request carries ``Authorization: Bearer <a token in
+  api.lwa_tokens not in api.revoked>`` (else ``401``) and a JSON object body (else ``400``).
+  Accepted bodies are kept in ``api.proactive_events`` as ``(stage, body)``.
+
+Every other route requires ``Authorization: Bearer <api.token>``, else ``401``.
 
 Programmable behaviour (all optional, all per test):
 
@@ -23,6 +35,10 @@ Programmable behaviour (all optional, all per test):
 * ``api.body_for[("GET", "/v2/devices/")] = b"not json"`` -> forced body:
   ``bytes`` are sent raw (``text/plain``), anything else as JSON; status is
   ``status_for``'s if both match, else ``200``.
+* ``api.next_statuses[("POST", "/v1/proactiveEvents")] = [503, 429]`` -> the next matching
+  requests get these statuses, one each, in order (then the routes answer again);
+  ``api.retry_after = "1"`` adds that Retry-After header to those answers.
+* ``api.revoked.add(token)`` -> that LWA token now gets ``401`` from the events routes.
 * ``api.delay = 2.0`` -> every answer waits that long (cut short at teardown).
 * ``api.drip = 0.1`` -> answer bodies are sent one byte per 0.1 s (headers at
   once), to test overall deadlines (cut short at teardown).
@@ -49,6 +65,7 @@ import socket
 import sys
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -115,6 +132,54 @@ def _one_reminder(api: FakeAlexaApi, request: RecordedRequest, match: re.Match[s
     return Reply(200, {"alertToken": token, "status": "ON", **(api.reminders[token] or {})})
 
 
+LWA_TOKEN_PATH = "/auth/o2/token"
+LWA_SCOPE = "alexa::proactive_events"
+DEFAULT_LWA_CLIENT_ID = "amzn1.application-oa2-client.test0000000000000000000000000000"
+DEFAULT_LWA_CLIENT_SECRET = "amzn1.oa2-cs.v1.test-secret-0000000000000000000000000000000000000000"
+PROACTIVE_PATHS = {r"/v1/proactiveEvents/stages/development": "development", r"/v1/proactiveEvents/?": "live"}
+
+
+def _lwa_token(api: FakeAlexaApi, request: RecordedRequest, match: re.Match[str]) -> Reply:
+    def lwa_error(code: str, description: str) -> Reply:
+        return Reply(400, {"error": code, "error_description": description})
+
+    ctype = (request.header("Content-Type") or "").split(";", 1)[0].strip().lower()
+    if ctype != "application/x-www-form-urlencoded":
+        return lwa_error("invalid_request", "The request must be form-encoded.")
+    try:
+        pairs = urllib.parse.parse_qsl(request.raw_body.decode("ascii"), keep_blank_values=True, strict_parsing=True)
+    except (UnicodeDecodeError, ValueError):
+        return lwa_error("invalid_request", "The form body could not be read.")
+    fields = dict(pairs)
+    if len(fields) != len(pairs) or set(fields) != {"grant_type", "client_id", "client_secret", "scope"}:
+        return lwa_error("invalid_request", "The request has missing, repeated or unknown parameters.")
+    if fields["grant_type"] != "client_credentials":
+        return lwa_error("unsupported_grant_type", "The grant type is not supported.")
+    if fields["client_id"] != api.lwa_client_id or fields["client_secret"] != api.lwa_client_secret:
+        return Reply(401, {"error": "invalid_client", "error_description": "Client authentication failed."})
+    if fields["scope"] != LWA_SCOPE:
+        return lwa_error("invalid_scope", "The request has an invalid parameter : scope")
+    with api._lock:
+        token = f"lwa-token-{len(api.lwa_tokens) + 1}"
+        api.lwa_tokens.append(token)
+    return Reply(200, {"access_token": token, "expires_in": api.lwa_expires_in, "scope": LWA_SCOPE, "token_type": "bearer"})
+
+
+def _proactive_event(stage: str) -> Handler:
+    def handler(api: FakeAlexaApi, request: RecordedRequest, match: re.Match[str]) -> Reply:
+        auth = request.header("Authorization") or ""
+        token = auth.removeprefix("Bearer ")
+        if not auth.startswith("Bearer ") or token not in api.lwa_tokens or token in api.revoked:
+            return _error(401, "UNAUTHORIZED", "The authentication token is not valid.")
+        if not isinstance(request.body, dict):
+            return _error(400, "INVALID_REQUEST", "The body must be a JSON object.")
+        with api._lock:
+            api.proactive_events.append((stage, request.body))
+        return Reply(202, None)
+
+    return handler
+
+
 class FakeAlexaApi:
     """State and behaviour of one fake API server; see the module docstring."""
 
@@ -137,6 +202,18 @@ class FakeAlexaApi:
         self.route("POST", REMINDERS_PATH, _create_reminder)
         for method in ("GET", "PUT", "DELETE"):
             self.route(method, REMINDERS_PATH + r"/([\w-]+)", _one_reminder)
+        # Login with Amazon and the Proactive Events API (their own credentials; see the docstring).
+        self.lwa_client_id = DEFAULT_LWA_CLIENT_ID
+        self.lwa_client_secret = DEFAULT_LWA_CLIENT_SECRET
+        self.lwa_expires_in: Any = 3600
+        self.lwa_tokens: list[str] = []  # every token issued, in order
+        self.revoked: set[str] = set()
+        self.proactive_events: list[tuple[str, Any]] = []  # (stage, body) of each accepted event
+        self.next_statuses: dict[tuple[str, str], list[int]] = {}
+        self.retry_after: str | None = None
+        self.route("POST", LWA_TOKEN_PATH, _lwa_token)
+        for pattern, stage in PROACTIVE_PATHS.items():
+            self.route("POST", pattern, _proactive_event(stage))
 
     def route(self, method: str, pattern: str, handler: Handler) -> None:
         """Serve ``method`` on paths fully matching ``pattern`` (later routes win)."""
@@ -167,6 +244,13 @@ class FakeAlexaApi:
             ]
             return (True, max(hits, key=lambda h: h[0])[1]) if hits else (False, None)
 
+        with self._lock:
+            for (m, prefix), queued in self.next_statuses.items():
+                if queued and m.upper() in (method, "*") and path.startswith(prefix):
+                    reply = _error(queued.pop(0), "FORCED", "forced status")
+                    if self.retry_after is not None:
+                        reply.headers["Retry-After"] = self.retry_after
+                    return reply
         has_status, status = best(self.status_for)
         has_body, body = best(self.body_for)
         if not has_status and not has_body:
@@ -183,7 +267,9 @@ class FakeAlexaApi:
         forced = self._forced(request.method, path)
         if forced is not None:
             return forced
-        if request.header("Authorization") != f"Bearer {self.token}":
+        if path != LWA_TOKEN_PATH and not path.startswith("/v1/proactiveEvents") and (
+            request.header("Authorization") != f"Bearer {self.token}"
+        ):
             return _error(401, "UNAUTHORIZED", "The authentication token is not valid.")
         path_matched = False
         for method, pattern, handler in list(self.routes):

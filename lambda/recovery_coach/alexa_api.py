@@ -7,6 +7,8 @@ Stdlib only (``urllib.request`` + ``json``) to keep cold start low.
   It never raises: every failure is described by ``status``/``error``.
 * :func:`device_timezone` asks for the device's IANA time zone and returns it,
   or ``None`` on any failure.
+* :func:`post_form` sends one form-encoded POST (Login with Amazon's token endpoint), with the
+  same hardening and the same :class:`ApiResult`; it never raises either.
 * :func:`log_failure` writes one JSON line at WARNING describing a failed call.
   It logs only the operation name, the HTTP status, the failure kind and the
   latency: never the token, the device id, the user id, the URL, or bodies.
@@ -37,6 +39,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -84,6 +87,7 @@ class ApiResult:
     body: Any = None
     error: str | None = None
     elapsed_ms: float = 0.0
+    retry_after: float | None = None  # a 429's or 503's Retry-After, in seconds, when it gave one
 
     @property
     def ok(self) -> bool:
@@ -197,16 +201,55 @@ def call(
             return result(None, error=INVALID_INPUT)
         headers["Content-Type"] = "application/json"
 
-    deadline = started + float(timeout)
     url = api_endpoint.rstrip("/") + path
+    return _exchange(url, data, headers, method.upper(), timeout, max_bytes, started)
+
+
+def post_form(url: str | None, fields: Mapping[str, str], timeout: float, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ApiResult:
+    """POST ``fields`` form-encoded (``application/x-www-form-urlencoded``) to ``url``; never raises.
+
+    For Login with Amazon's token endpoint: no bearer token, the credentials are in the body, so
+    the body gets the care a token does (https, or http to loopback only; no redirects, no
+    proxies). Field values must be strings without CR/LF. Does not log.
+    """
+    started = time.monotonic()
+    if not url or not isinstance(url, str) or not isinstance(fields, Mapping) or not fields:
+        return ApiResult(None, error=MISSING_INPUT)
+    if (
+        not all(isinstance(k, str) and isinstance(v, str) and "\r" not in v and "\n" not in v for k, v in fields.items())
+        or any(c in url for c in " \r\n\t#")
+        or not _timeout_ok(timeout)
+        or not _endpoint_ok(url)
+    ):
+        return ApiResult(None, error=INVALID_INPUT)
+    data = urllib.parse.urlencode(fields).encode("ascii")
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
+        "Accept": "application/json",
+        "User-Agent": _USER_AGENT,
+    }
+    return _exchange(url, data, headers, "POST", timeout, max_bytes, started)
+
+
+def _exchange(
+    url: str, data: bytes | None, headers: dict[str, str], method: str, timeout: float, max_bytes: int, started: float
+) -> ApiResult:
+    """Send one checked request and read its capped answer; never raises."""
+
+    def result(status: int | None, payload: Any = None, error: str | None = None, retry_after: float | None = None) -> ApiResult:
+        return ApiResult(status, payload, error, round((time.monotonic() - started) * 1000, 2), retry_after)
+
+    deadline = started + float(timeout)
+    retry_after = None
     try:
-        request = urllib.request.Request(url, data=data, headers=headers, method=method.upper())
+        request = urllib.request.Request(url, data=data, headers=headers, method=method)
         try:
             response = _opener().open(request, timeout=timeout)
         except urllib.error.HTTPError as err:  # non-2xx (and 3xx, not followed): read its error body
             response = err
         with response:
             status = response.status if isinstance(response.status, int) else response.getcode()
+            retry_after = _seconds(response.headers.get("Retry-After"))
             raw = _read_capped(response, max_bytes, deadline)
     except urllib.error.URLError as err:  # before any answer: refused, DNS, TLS, connect timeout
         return result(None, error=TIMEOUT if isinstance(err.reason, TimeoutError) else CONNECTION)
@@ -222,11 +265,18 @@ def call(
         return result(None, error=UNEXPECTED)
 
     if raw is None:
-        return result(status, error=TOO_LARGE)
+        return result(status, error=TOO_LARGE, retry_after=retry_after)
     payload, error = _decode(raw)
     if not 200 <= status < 300:
-        return result(status, payload, HTTP_STATUS)
+        return result(status, payload, HTTP_STATUS, retry_after)
     return result(status, payload, error)
+
+
+def _seconds(value: str | None) -> float | None:
+    """A Retry-After header's delay in seconds (the delta-seconds form only), else None."""
+    if value is None or not value.strip().isdigit():
+        return None
+    return float(min(int(value.strip()), 3600))
 
 
 def log_failure(op: str, res: ApiResult) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,27 @@ def _share_secret(env: Mapping[str, str]) -> str:
     except SecretUnavailable as e:
         logging.getLogger("recovery_coach").warning('{"event": "share_secret_unavailable", "reason": "%s"}', e)
         return ""
+
+
+def _lwa_client_secret(env: Mapping[str, str]) -> str:
+    """LWA_CLIENT_SECRET itself, else the secret LWA_SECRET_ID names (Secrets Manager, through the
+    Lambda extension, as for SHARE_SECRET), else empty. Empty leaves caregiver alerts off; nothing
+    else depends on it."""
+    if value := env.get("LWA_CLIENT_SECRET", "").strip():
+        return value
+    secret_id = env.get("LWA_SECRET_ID", "").strip()
+    if not secret_id:
+        return ""
+    from recovery_coach.secret_store import SecretUnavailable, read_secret  # only where it is configured
+
+    try:
+        return read_secret(secret_id, env)
+    except SecretUnavailable as e:
+        logging.getLogger("recovery_coach").warning('{"event": "lwa_secret_unavailable", "reason": "%s"}', e)
+        return ""
+
+
+PROACTIVE_STAGES = frozenset({"development", "live"})
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -90,6 +111,16 @@ class Settings:
     report_base_url: str = "http://127.0.0.1:8080"
     # Everything one turn waits on (time zone, store calls), well inside Alexa's 8 s.
     request_budget: float = 5.0
+    # Caregiver alerts (Proactive Events, AMAZON.MessageAlert.Activated): the skill's own Login with
+    # Amazon client, from the developer console's Permissions page. No client id or secret: alerts off.
+    lwa_client_id: str | None = None
+    lwa_client_secret: str = field(default="", repr=False)
+    lwa_token_url: str = "https://api.amazon.com/auth/o2/token"
+    proactive_endpoint: str = "https://api.amazonalexa.com"
+    proactive_stage: str = "development"  # "live" only once Amazon has certified the skill
+    alert_expiry_hours: int = 24  # Amazon keeps an event at most 24 hours
+    alert_timeout: float = 3.0  # one alert, token and retries included
+    missed_days_alert: int = 2  # whole days without a check-in before caregivers are alerted
 
     @property
     def uses_dynamodb(self) -> bool:
@@ -97,6 +128,10 @@ class Settings:
 
     def __post_init__(self) -> None:
         ZoneInfo(self.default_timezone)  # a typo in DEFAULT_TIMEZONE fails at start-up, not mid-turn
+        if self.proactive_stage not in PROACTIVE_STAGES:
+            raise ValueError(f"PROACTIVE_STAGE must be one of {sorted(PROACTIVE_STAGES)}, got {self.proactive_stage!r}")
+        if not 1 <= self.alert_expiry_hours <= 24:
+            raise ValueError(f"ALERT_EXPIRY_HOURS must be 1 to 24 (Amazon's limit), got {self.alert_expiry_hours!r}")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -135,4 +170,12 @@ class Settings:
             cert_fetch_timeout=_float(env, "CERT_FETCH_TIMEOUT", cls.cert_fetch_timeout),
             header_timeout=_float(env, "HEADER_TIMEOUT", cls.header_timeout),
             body_timeout=_float(env, "BODY_TIMEOUT", cls.body_timeout),
+            lwa_client_id=env.get("LWA_CLIENT_ID", "").strip() or None,
+            lwa_client_secret=_lwa_client_secret(env),
+            lwa_token_url=env.get("LWA_TOKEN_URL", "").strip() or cls.lwa_token_url,
+            proactive_endpoint=(env.get("PROACTIVE_ENDPOINT", "").strip() or cls.proactive_endpoint).rstrip("/"),
+            proactive_stage=env.get("PROACTIVE_STAGE", "").strip().lower() or cls.proactive_stage,
+            alert_expiry_hours=_int(env, "ALERT_EXPIRY_HOURS", cls.alert_expiry_hours),
+            alert_timeout=_float(env, "ALERT_TIMEOUT", cls.alert_timeout),
+            missed_days_alert=_int(env, "MISSED_DAYS_ALERT", cls.missed_days_alert),
         )

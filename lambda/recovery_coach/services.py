@@ -13,6 +13,7 @@ from recovery_coach.config import Settings
 from recovery_coach.store import Store
 
 if TYPE_CHECKING:
+    from recovery_coach.proactive import Proactive
     from recovery_coach.secret_store import SecretKeeper
 
 
@@ -22,6 +23,16 @@ class Services:
     store: Store
     clock: Clock = field(default=system_clock)
     _keeper: SecretKeeper | None = field(default=None, repr=False)
+    _proactive: Proactive | None = field(default=None, repr=False)
+
+    def proactive(self) -> Proactive:
+        """The caregiver alerts' client: one per container, so its Login with Amazon token is kept
+        between turns. Built on first use: a turn that alerts nobody never imports it."""
+        if self._proactive is None:
+            from recovery_coach.proactive import Proactive
+
+            self._proactive = Proactive(self.settings, self.clock)
+        return self._proactive
 
     def share_key(self) -> str:
         """The sharing key: the configured one, else the one Secrets Manager holds, asked for again
