@@ -53,6 +53,9 @@ class Link:
     caregiver: str  # the caregiver's user key
     label: str  # what the patient chose to be called ("Mom"): never health data
     since: datetime
+    # The caregiver's own Alexa user id, only while they want alerts about this patient: the one
+    # thing the Proactive Events API addresses. Never logged (not in repr); it goes with the link.
+    alert_to: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -62,3 +65,18 @@ class ReportAccess:
     patient: str
     label: str
     expires: datetime
+
+
+ALERT_KINDS = ("score", "flag", "missed")
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A queued alert: something about the patient their caregivers should hear of (a worrying
+    score, a warning sign, days without a check-in) on a day. Nothing clinical: the kind only."""
+
+    patient: str
+    kind: str  # one of ALERT_KINDS
+    day: date
+    queued: datetime
+    sent: frozenset[str] = frozenset()  # the caregivers (keys) already alerted

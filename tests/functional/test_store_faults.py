@@ -385,18 +385,20 @@ def test_delete_user_retries_throttling_and_unprocessed_items(
 ) -> None:
     keys = [{"pk": KEY["pk"], "sk": {"S": f"CHECKIN#2026-01-{d:02d}"}} for d in range(1, 31)]
     stub.add_response("query", {"Items": keys})
+    stub.add_response("query", {"Items": []})  # the user's queued alerts: none
     throttle(stub, "batch_write_item", 1)
     stub.add_response("batch_write_item", {"UnprocessedItems": {TABLE: [{"DeleteRequest": {"Key": keys[0]}}]}})
     stub.add_response("batch_write_item", {"UnprocessedItems": {}})
     stub.add_response("batch_write_item", {})  # the second batch (5 keys)
     assert make_store(client, fake_time).delete_user(USER) == 30
-    assert calls == ["Query"] + ["BatchWriteItem"] * 4
+    assert calls == ["Query", "Query"] + ["BatchWriteItem"] * 4
     assert sum(fake_time.pauses) < 3.0
 
 
 def test_delete_user_gives_up_when_items_stay_unprocessed(client: Any, stub: Stubber, fake_time: FakeTime) -> None:
     keys = [{"pk": KEY["pk"], "sk": {"S": "PROFILE"}}]
     stub.add_response("query", {"Items": keys})
+    stub.add_response("query", {"Items": []})
     for _ in range(3):
         stub.add_response("batch_write_item", {"UnprocessedItems": {TABLE: [{"DeleteRequest": {"Key": keys[0]}}]}})
     with pytest.raises(StoreUnavailable, match="UnprocessedItems"):

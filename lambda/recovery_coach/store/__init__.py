@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from recovery_coach.checkins import Checkin
-from recovery_coach.records import Link, Profile, ReportAccess, UserRecord
+from recovery_coach.records import Alert, Link, Profile, ReportAccess, UserRecord
 
 
 class StoreUnavailable(Exception):
@@ -98,3 +98,23 @@ class Store(Protocol):
     def report_access(self, token_hash: str, now: datetime) -> ReportAccess | None:
         """The patient a report token opens, if it exists, hasn't expired, and (minted by a caregiver)
         that caregiver is still linked."""
+
+    # --- caregiver alerts ---------------------------------------------------------
+    def set_alerts(self, caregiver: str, to: str | None) -> int:
+        """Alerts about every patient the caregiver follows now go to `to` (their Alexa user id), or
+        stop (None). Kept on the links alone, so it goes with each link, and with either side's
+        data. Returns how many links carry it."""
+
+    def queue_alert(self, patient: str, kind: str, day: date, now: datetime) -> bool:
+        """Queue one alert of `kind` about `day`; False (nothing new) if that one is already queued,
+        so a day's worrying scores, or a daily run repeated, alert once."""
+
+    def alerts_due(self, now: datetime, since: datetime) -> list[Alert]:
+        """Queued alerts not yet finished, queued after `since`, oldest first (at most 100)."""
+
+    def mark_alert(self, alert: Alert, caregiver: str, sent: bool) -> bool:
+        """Claim the alert for one caregiver before sending (sent=True: False if it is already
+        claimed, so two senders can't both send), or give the claim back after a failed send."""
+
+    def finish_alert(self, alert: Alert) -> None:
+        """Every caregiver has been tried: the alert leaves the queue."""

@@ -28,7 +28,7 @@ from botocore.exceptions import (
 from recovery_coach import budget
 from recovery_coach.clock import Clock, system_clock
 from recovery_coach.checkins import Checkin
-from recovery_coach.records import Link, Profile, ReportAccess, UserRecord
+from recovery_coach.records import Alert, Link, Profile, ReportAccess, UserRecord
 from recovery_coach.store import SaveUnconfirmed, StoreUnavailable
 
 PROFILE = "PROFILE"
@@ -44,6 +44,11 @@ SHARE_CODE, SHARE_TOKEN, SHARE_LINKFAIL = "SHARE#CODE#", "SHARE#TOKEN#", "SHARE#
 SHARE_MINTED = "SHARE#MINTED#"
 SHARE_ENDED = "SHARE#ENDED#"  # under a caregiver: a patient ended the link (the label only)
 CODE, TOKEN, LINKFAIL = "CODE#", "TOKEN#", "LINKFAIL"
+# Queued caregiver alerts, all under one key (few: kept 3 days), sorted by patient, so one Query
+# lists what is due and one finds a patient's (to delete them); the table's stream hands each new
+# one to the alerts function. sk: <patient>#<day>#<kind>.
+ALERTQ = "ALERTQ"
+ALERT_KEPT_SECONDS = 3 * 86400
 # Projected by deletes: the attributes that name the other halves of a share item.
 HALVES = "pk, sk, patient, caregiver, label"
 RETRYABLE_CODES = {
@@ -284,8 +289,10 @@ class DynamoStore:
         # The other halves first: if this stops part way, a retry still finds what is left.
         keys = [k for i in items for k in _other_half(user, i)]
         keys += [{"pk": i["pk"], "sk": i["sk"]} for i in items]
+        queued = self._query_all(until, {"S": ALERTQ}, f"{user}#", projection="pk, sk")
+        keys += [{"pk": i["pk"], "sk": i["sk"]} for i in queued]
         self._delete_keys(keys, until)
-        return len(items)
+        return len(items) + len(queued)
 
     def _query_all(self, until: float, pk: dict[str, str], prefix: str | None = None, projection: str | None = None,
                    between: tuple[str, str] | None = None) -> list[dict[str, Any]]:
@@ -539,6 +546,77 @@ class DynamoStore:
         return ReportAccess(item["patient"]["S"], item["label"]["S"], expires)
 
 
+    # --- caregiver alerts ------------------------------------------------------------
+    def set_alerts(self, caregiver: str, to: str | None) -> int:
+        """Both halves of each of the caregiver's links; an update only touches an item that exists."""
+        until = self._until()
+        halves = self._query_all(until, _pk(caregiver), SHARE_PATIENT, projection="pk, sk")
+        change: dict[str, Any] = ({"UpdateExpression": "SET alert_to = :t", "ExpressionAttributeValues": {":t": {"S": to}}}
+                                  if to else {"UpdateExpression": "REMOVE alert_to"})
+        carried = 0
+        for item in halves:
+            for key in ({"pk": item["pk"], "sk": item["sk"]}, *_other_half(caregiver, item)):
+                try:
+                    self._call("update_item", until, Key=key, ConditionExpression="attribute_exists(pk)", **change)
+                except ClientError as e:
+                    if not _conditional_failed(e):
+                        raise
+            carried += 1
+        return carried
+
+    def queue_alert(self, patient: str, kind: str, day: date, now: datetime) -> bool:
+        moment = int(now.timestamp())
+        try:
+            self._call("put_item", self._until(), Item={
+                "pk": {"S": ALERTQ}, "sk": {"S": f"{patient}#{day.isoformat()}#{kind}"},
+                "patient": {"S": patient}, "kind": {"S": kind}, "day": {"S": day.isoformat()},
+                "queued": {"S": now.astimezone(timezone.utc).isoformat()},
+                "expires_at": {"N": str(moment + ALERT_KEPT_SECONDS)},
+            }, ConditionExpression="attribute_not_exists(pk) OR expires_at <= :now",
+                ExpressionAttributeValues={":now": {"N": str(moment)}})
+        except ClientError as e:
+            if _conditional_failed(e):
+                return False
+            raise
+        return True
+
+    def alerts_due(self, now: datetime, since: datetime) -> list[Alert]:
+        items = self._live(self._query_all(self._until(), {"S": ALERTQ}))
+        due = [_alert(i) for i in items if "done" not in i]
+        return sorted((a for a in due if a.queued > since), key=lambda a: a.queued)[:100]
+
+    def mark_alert(self, alert: Alert, caregiver: str, sent: bool) -> bool:
+        key = {"pk": {"S": ALERTQ}, "sk": {"S": f"{alert.patient}#{alert.day.isoformat()}#{alert.kind}"}}
+        values = {":c": {"SS": [caregiver]}, ":one": {"S": caregiver}}
+        try:
+            if sent:
+                self._call("update_item", self._until(), Key=key, UpdateExpression="ADD sent :c",
+                           ConditionExpression="attribute_exists(pk) AND NOT contains(sent, :one)",
+                           ExpressionAttributeValues=values)
+            else:
+                self._call("update_item", self._until(), Key=key, UpdateExpression="DELETE sent :c",
+                           ConditionExpression="attribute_exists(pk)", ExpressionAttributeValues={":c": values[":c"]})
+        except ClientError as e:
+            if _conditional_failed(e):
+                return False
+            raise
+        return True
+
+    def finish_alert(self, alert: Alert) -> None:
+        key = {"pk": {"S": ALERTQ}, "sk": {"S": f"{alert.patient}#{alert.day.isoformat()}#{alert.kind}"}}
+        try:
+            self._call("update_item", self._until(), Key=key, UpdateExpression="SET done = :t",
+                       ConditionExpression="attribute_exists(pk)", ExpressionAttributeValues={":t": {"BOOL": True}})
+        except ClientError as e:
+            if not _conditional_failed(e):
+                raise
+
+
+def _alert(item: dict[str, Any]) -> Alert:
+    return Alert(item["patient"]["S"], item["kind"]["S"], date.fromisoformat(item["day"]["S"]),
+                 datetime.fromisoformat(item["queued"]["S"]), frozenset(item.get("sent", {}).get("SS", [])))
+
+
 def _other_half(user: str, item: dict[str, Any]) -> list[dict[str, Any]]:
     """The items that mirror a share item under other keys: deleted together with it."""
     sk = item["sk"]["S"]
@@ -570,7 +648,8 @@ def _oldest_first(links: list[Link]) -> list[Link]:
 
 
 def _link(patient: str, caregiver: str, item: dict[str, Any]) -> Link:
-    return Link(patient, caregiver, item["label"]["S"], datetime.fromisoformat(item["since"]["S"]))
+    return Link(patient, caregiver, item["label"]["S"], datetime.fromisoformat(item["since"]["S"]),
+                item.get("alert_to", {}).get("S"))
 
 
 def _profile(item: dict[str, Any] | None) -> Profile:

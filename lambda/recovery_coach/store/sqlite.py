@@ -7,12 +7,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from recovery_coach import budget
 from recovery_coach.checkins import Checkin
-from recovery_coach.records import Link, Profile, ReportAccess, UserRecord
+from recovery_coach.records import Alert, Link, Profile, ReportAccess, UserRecord
 from recovery_coach.store import StoreUnavailable
 
 SCHEMA = """
@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS links (
     caregiver TEXT NOT NULL,
     label TEXT NOT NULL,
     since TEXT NOT NULL,
+    alert_to TEXT,  -- the caregiver's Alexa user id, only while they want alerts about this patient
     PRIMARY KEY (patient, caregiver)
 );
 CREATE INDEX IF NOT EXISTS links_by_caregiver ON links (caregiver);
@@ -56,6 +57,16 @@ CREATE TABLE IF NOT EXISTS ended_links (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     caregiver TEXT NOT NULL,
     label TEXT NOT NULL
+);
+-- Alerts for caregivers, queued by the patient's turn and sent after it (alerts.deliver).
+CREATE TABLE IF NOT EXISTS alert_queue (
+    patient TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    day TEXT NOT NULL,
+    queued TEXT NOT NULL,
+    sent TEXT NOT NULL DEFAULT '[]',
+    done INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (patient, day, kind)
 );
 DROP TABLE IF EXISTS link_failures;
 -- Link attempts per hour (UTC, "2026112415"): one row per caregiver key, and one for everyone ("*").
@@ -123,6 +134,8 @@ class SqliteStore:
             columns = {row[1] for row in db.execute("PRAGMA table_info(report_tokens)")}
             if "caregiver" not in columns:  # a file from before report links were tied to who minted them
                 db.execute("ALTER TABLE report_tokens ADD COLUMN caregiver TEXT")
+            if "alert_to" not in {row[1] for row in db.execute("PRAGMA table_info(links)")}:  # from before alerts
+                db.execute("ALTER TABLE links ADD COLUMN alert_to TEXT")
             db.execute("COMMIT")
         except BaseException:
             db.close()
@@ -220,6 +233,7 @@ class SqliteStore:
             gone += db.execute("DELETE FROM report_tokens WHERE caregiver = ?", (user,)).rowcount
             db.execute("UPDATE share_codes SET used_by = 'deleted' WHERE used_by = ?", (user,))
             gone += db.execute("DELETE FROM link_attempts WHERE who = ?", (user,)).rowcount
+            gone += db.execute("DELETE FROM alert_queue WHERE patient = ?", (user,)).rowcount
             gone += db.execute("DELETE FROM checkins WHERE user = ?", (user,)).rowcount
             gone += db.execute("DELETE FROM profiles WHERE user = ?", (user,)).rowcount
         self._forget_wal()
@@ -357,6 +371,47 @@ class SqliteStore:
             ).fetchone()
         return ReportAccess(row[0], row[1], datetime.fromisoformat(row[2])) if row else None
 
+    # --- caregiver alerts ----------------------------------------------------------
+    def set_alerts(self, caregiver: str, to: str | None) -> int:
+        with self._tx() as db:
+            return db.execute("UPDATE links SET alert_to = ? WHERE caregiver = ?", (to, caregiver)).rowcount
+
+    def queue_alert(self, patient: str, kind: str, day: date, now: datetime) -> bool:
+        with self._tx() as db:
+            cur = db.execute("INSERT OR IGNORE INTO alert_queue(patient, kind, day, queued) VALUES(?, ?, ?, ?)",
+                             (patient, kind, day.isoformat(), _utc(now)))
+            db.execute("DELETE FROM alert_queue WHERE queued < ?", (_utc(now - ALERT_KEPT),))
+        return cur.rowcount == 1
+
+    def alerts_due(self, now: datetime, since: datetime) -> list[Alert]:
+        with self._tx() as db:
+            rows = db.execute("SELECT patient, kind, day, queued, sent FROM alert_queue WHERE done = 0 AND queued > ? "
+                              "ORDER BY queued LIMIT 100", (_utc(since),)).fetchall()
+        return [Alert(p, k, date.fromisoformat(d), datetime.fromisoformat(q), frozenset(json.loads(sent)))
+                for p, k, d, q, sent in rows]
+
+    def mark_alert(self, alert: Alert, caregiver: str, sent: bool) -> bool:
+        key = (alert.patient, alert.day.isoformat(), alert.kind)
+        with self._tx() as db:
+            row = db.execute("SELECT sent FROM alert_queue WHERE patient = ? AND day = ? AND kind = ?", key).fetchone()
+            if row is None:
+                return False
+            marked = set(json.loads(row[0]))
+            if sent and caregiver in marked:
+                return False
+            marked = marked | {caregiver} if sent else marked - {caregiver}
+            db.execute("UPDATE alert_queue SET sent = ? WHERE patient = ? AND day = ? AND kind = ?",
+                       (json.dumps(sorted(marked)), *key))
+        return True
+
+    def finish_alert(self, alert: Alert) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE alert_queue SET done = 1 WHERE patient = ? AND day = ? AND kind = ?",
+                       (alert.patient, alert.day.isoformat(), alert.kind))
+
+
+# How long a queued alert is kept (sent or not): its day's repeats stay single for that long.
+ALERT_KEPT = timedelta(days=3)
 
 # A report token that opens its page now (`?` is now): unexpired and, minted by a caregiver, that
 # caregiver still linked.
@@ -377,9 +432,9 @@ def _utc(moment: datetime) -> str:
 def _link_rows(db: sqlite3.Connection, column: str, user: str) -> list[Link]:
     """The links whose `column` ("patient" or "caregiver") is `user`, oldest first, then by label."""
     rows = db.execute(
-        f"SELECT patient, caregiver, label, since FROM links WHERE {column} = ? ORDER BY since, label", (user,)
+        f"SELECT patient, caregiver, label, since, alert_to FROM links WHERE {column} = ? ORDER BY since, label", (user,)
     ).fetchall()
-    return [Link(p, c, label, datetime.fromisoformat(since)) for p, c, label, since in rows]
+    return [Link(p, c, label, datetime.fromisoformat(since), to) for p, c, label, since, to in rows]
 
 
 def _revoke(db: sqlite3.Connection, patient: str) -> int:
