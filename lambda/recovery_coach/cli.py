@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from lambda_function import lambda_handler
 from recovery_coach import envelope
 from recovery_coach.resolver import load_resolver, locales
+from recovery_coach.skill import after_response
 from recovery_coach.speech import to_plain
 
 # What the terminal asks when the skill asks Alexa for a permission (Connections.SendRequest AskFor).
@@ -131,7 +132,9 @@ def _local_alexa() -> Iterator[Any | None]:
 def _ask(args: argparse.Namespace, out: TextIO) -> int:
     with _local_alexa() as alexa:
         response = Conversation(args.user, args.locale, alexa, args.device).send(args.utterance)
-    out.write((json.dumps(response, indent=2) if args.json else _say(response)) + "\n")
+        out.write((json.dumps(response, indent=2) if args.json else _say(response)) + "\n")
+        out.flush()
+        after_response()
     return 0
 
 
@@ -198,6 +201,7 @@ def _talk(talk: Conversation, term: Terminal) -> None:
         if request is not None:
             term.show(response := talk.answer_permission(request, _permission_answer(term, request)))
             continue
+        after_response()
         if talk.ended:
             return
         text = term.read("You: ")

@@ -68,6 +68,8 @@ class ReportAccess:
 
 
 ALERT_KINDS = ("score", "flag", "missed")
+#: Where DynamoDB queues alerts (the partition key; the table stream's filter names it too).
+ALERT_QUEUE_KEY = "ALERTQ"
 
 
 @dataclass(frozen=True)

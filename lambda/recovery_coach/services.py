@@ -24,6 +24,12 @@ class Services:
     clock: Clock = field(default=system_clock)
     _keeper: SecretKeeper | None = field(default=None, repr=False)
     _proactive: Proactive | None = field(default=None, repr=False)
+    queued: bool = False  # an alert was queued since the last drain (the webhook and CLI drain after answering)
+
+    def alerts_on(self) -> bool:
+        """Caregiver alerts are configured (the skill's LWA client id and secret): only then are
+        alerts queued and sent."""
+        return bool(self.settings.lwa_client_id and self.settings.lwa_client_secret)
 
     def proactive(self) -> Proactive:
         """The caregiver alerts' client: one per container, so its Login with Amazon token is kept

@@ -123,3 +123,13 @@ def handle_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     with budget.request(_budget_seconds):
         response = skill.invoke(request_envelope=envelope, context=context)
     return cast(dict[str, Any], serializer.serialize(response))
+
+
+def after_response() -> None:
+    """What the webhook and the CLI run once their answer is out: send the caregiver alerts the
+    turn queued. (In AWS the table's stream does this, so the Lambda function never waits on it.)"""
+    services = _services
+    if services is not None and services.queued:
+        from recovery_coach import alerts
+
+        alerts.drain(services)

@@ -17,12 +17,13 @@ ROOT = Path(__file__).resolve().parents[2]
 RUN = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
-import lambda_function, report_function
+import alerts_function, lambda_function, report_function
 assert lambda_function.__file__.startswith(sys.argv[1]), lambda_function.__file__
 out = [lambda_function.lambda_handler(event, None) for event in json.load(sys.stdin)]
 page = report_function.handler({"rawPath": "/report/" + "x" * 32, "requestContext": {"http": {"method": "GET"}}})
 loaded = sorted(m for m in sys.modules if m.startswith("recovery_coach"))
-print(json.dumps({"replies": out, "report": page["statusCode"], "loaded": loaded}))
+alerted = alerts_function.lambda_handler({"Records": [{"eventName": "INSERT", "dynamodb": {}}]}, None)
+print(json.dumps({"replies": out, "report": page["statusCode"], "loaded": loaded, "alerts": alerted}))
 """
 
 
@@ -80,5 +81,6 @@ def test_the_function_package_holds_only_what_runs_and_runs_from_it(tmp_path: Pa
     assert len(speeches) == len(requests()) and not [s for s in speeches if error in s]
     assert "saved your pain as 9" in speeches[6]
     assert result["report"] == 404
+    assert result["alerts"] == {"sent": 0}  # the alerts function runs from the package too (alerts off here)
     assert not {"recovery_coach.resolver", "recovery_coach.cli", "recovery_coach.envelope"} & set(result["loaded"])
     assert "recovery_coach.alexa_api" not in result["loaded"]  # no turn here calls an Alexa API: no HTTP client

@@ -6,7 +6,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
-from recovery_coach import budget, dialog
+from recovery_coach import alerts, budget, dialog
 from recovery_coach.checkins import score_in
 from recovery_coach.handlers.base import RED_FLAG, Turn
 from recovery_coach.handlers.questions import okay
@@ -26,7 +26,8 @@ SAVE_WITH_URGENT_SECONDS = 1.0
 class UrgentHandler(AbstractRequestHandler):
     """A red flag was heard, in any intent and any dialog state: the urgent message first (added by
     reply), the crisis line for a crisis, and nothing to distract from it. It needs only content:
-    no store read or write, so a store that is down never silences it. The one exception is a pain
+    no store read, and a store that is down never silences it (the caregivers' alert is queued
+    after the reply is built, in a short bounded write whose failure changes nothing said). The one exception is a pain
     score said in the same breath ("my pain is a nine and I can't feel my legs"): it is saved too,
     within SAVE_WITH_URGENT_SECONDS, and the save is confirmed after the urgent message."""
 
@@ -36,7 +37,12 @@ class UrgentHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)
         crisis = t.t("safety.crisis") if t.red_flag == CRISIS else None
-        return t.reply(crisis, t.t("symptom.flagged"), saved_with_urgent(t), end=True)
+        reply = t.reply(crisis, t.t("symptom.flagged"), saved_with_urgent(t), end=True)
+        # Built first; then the caregivers' alert is queued (sent after this turn), in at most
+        # alerts.QUEUE_SECONDS and only when alerts are configured. The day is the session's
+        # zone's, else the clinic's: never a Settings API call on this path.
+        alerts.queue(t.services, t.user, "flag", t.services.local_today(t.session.get("tz")))
+        return reply
 
 
 def saved_with_urgent(t: Turn) -> str | None:

@@ -8,7 +8,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
 from recovery_coach.checkins import assess, on, parse_score, previous
-from recovery_coach import dialog
+from recovery_coach import alerts, dialog
 from recovery_coach.handlers import phrases
 from recovery_coach.handlers.base import Turn, log
 from recovery_coach.handlers.questions import okay, own
@@ -40,6 +40,8 @@ def save(t: Turn, score: int) -> Response:
         return not_saved(t, score, e)
     before = previous(others, today)
     warn = assess(score, today, others, t.profile().procedure_date, t.thresholds)
+    if warn:  # the caregivers who want alerts hear of it (sent after this turn)
+        alerts.queue(t.services, t.user, "score", today)
     said = (t.t("checkin.saved", score=score, comparison=phrases.comparison(t, score, before, today)),
             *phrases.warning(t, warn, score, before, today))
     if replaced is not None and replaced.took_meds is not None:

@@ -28,7 +28,7 @@ from botocore.exceptions import (
 from recovery_coach import budget
 from recovery_coach.clock import Clock, system_clock
 from recovery_coach.checkins import Checkin
-from recovery_coach.records import Alert, Link, Profile, ReportAccess, UserRecord
+from recovery_coach.records import ALERT_QUEUE_KEY, Alert, Link, Profile, ReportAccess, UserRecord
 from recovery_coach.store import SaveUnconfirmed, StoreUnavailable
 
 PROFILE = "PROFILE"
@@ -47,7 +47,7 @@ CODE, TOKEN, LINKFAIL = "CODE#", "TOKEN#", "LINKFAIL"
 # Queued caregiver alerts, all under one key (few: kept 3 days), sorted by patient, so one Query
 # lists what is due and one finds a patient's (to delete them); the table's stream hands each new
 # one to the alerts function. sk: <patient>#<day>#<kind>.
-ALERTQ = "ALERTQ"
+ALERTQ = ALERT_QUEUE_KEY
 ALERT_KEPT_SECONDS = 3 * 86400
 # Projected by deletes: the attributes that name the other halves of a share item.
 HALVES = "pk, sk, patient, caregiver, label"

@@ -53,6 +53,19 @@ def _describe(envelope: Any) -> tuple[str | None, str | None, str | None]:
     return text(request.get("requestId")), text(request.get("type")), text(name)
 
 
+class _Answer(list[bytes]):
+    """The body; the server calls close() once it has been sent, and then the turn's queued
+    caregiver alerts go out (PEP 3333), so nobody waits on them."""
+
+    def __init__(self, body: bytes) -> None:
+        super().__init__([body])
+
+    def close(self) -> None:
+        from recovery_coach.skill import after_response
+
+        after_response()
+
+
 class SkillApp:
     def __init__(self, settings: Settings, verifier: Any | None, handler: Handler, extra: Any | None = None) -> None:
         self.settings = settings
@@ -88,7 +101,7 @@ class SkillApp:
             line["request_id"] = str(uuid.uuid4())
         log.info(json.dumps(line))
         start_response(f"{status} {REASONS.get(status, '')}".strip(), [("Content-Type", ctype), ("Content-Length", str(len(body))), *more])
-        return [body]
+        return _Answer(body)
 
     def _route(self, path: str) -> str:
         """A fixed name: a path may hold a report token, in any case ("/REPORT/<token>"), or anything else."""

@@ -1,0 +1,138 @@
+"""Caregiver alerts: queued by the patient's turn, sent after it. No Alexa types here.
+
+A turn never sends: it queues (``queue``), in a short, bounded write after its reply is built, so
+an alert never holds up what the patient hears, and a store that is down costs only the alert.
+Sending (``deliver``) happens after the response: in AWS the table's stream hands each new queued
+alert to the alerts function (``on_stream``) within seconds; the daily run (``daily``) sends any
+still due and queues missed-day alerts; the webhook and the CLI drain the queue after they have
+answered (``drain``).
+
+Each consenting caregiver of the patient gets one AMAZON.MessageAlert.Activated notification,
+which names only the label the patient chose; the detail is spoken at the caregiver's next launch.
+A caregiver is claimed in the store before the send, so two senders (a retried stream batch, the
+daily run) can't both alert them, and given back if the send fails, so a later run tries again.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from recovery_coach import budget
+from recovery_coach.records import ALERT_KINDS, ALERT_QUEUE_KEY, Alert
+from recovery_coach.store import StoreUnavailable
+
+if TYPE_CHECKING:
+    from recovery_coach.services import Services
+
+log = logging.getLogger("recovery_coach")
+
+#: The most queueing an alert may add to a patient's turn (the urgent reply's too).
+QUEUE_SECONDS = 0.3
+
+
+def queue(services: Services, patient: str, kind: str, day: date) -> bool:
+    """Queue one alert about the patient, within QUEUE_SECONDS; never raises. True when queued now
+    (False: already queued today, alerts off, or the store couldn't take it, which is logged)."""
+    if kind not in ALERT_KINDS or not services.alerts_on():
+        return False
+    try:
+        with budget.request(budget.within(QUEUE_SECONDS)):
+            queued = services.store.queue_alert(patient, kind, day, services.clock())
+    except StoreUnavailable as e:
+        log.warning(json.dumps({"event": "alert_not_queued", "kind": kind, "error": str(e)}))
+        return False
+    services.queued = services.queued or queued
+    return queued
+
+
+def deliver(services: Services, alert: Alert) -> int:
+    """Send the alert to each caregiver of the patient who wants alerts and hasn't had it; returns
+    how many were sent now. Finished when no send failed. Raises StoreUnavailable only."""
+    if not services.alerts_on():
+        return 0
+    sent, failed = 0, False
+    for link in services.store.links_of_patient(alert.patient):
+        if not link.alert_to or link.caregiver in alert.sent:
+            continue
+        if not services.store.mark_alert(alert, link.caregiver, True):
+            continue  # another sender has this caregiver
+        # The same id on every retry of this alert to this caregiver, and nothing readable in it.
+        reference = hashlib.sha256(f"{alert.patient}|{alert.kind}|{alert.day}|{link.caregiver}".encode()).hexdigest()[:32]
+        if services.proactive().send(link.alert_to, link.label, alert.kind == "flag", reference=reference):
+            sent += 1
+        else:
+            failed = True
+            services.store.mark_alert(alert, link.caregiver, False)
+    if not failed:
+        services.store.finish_alert(alert)
+    log.info(json.dumps({"event": "alert_delivered", "kind": alert.kind, "sent": sent, "failed": failed}))
+    return sent
+
+
+def drain(services: Services) -> int:
+    """Send every alert still due (queued within the events' lifetime); returns how many sends."""
+    if not services.alerts_on():
+        return 0
+    now = services.clock()
+    oldest = now - timedelta(hours=services.settings.alert_expiry_hours)
+    total = 0
+    try:
+        for alert in services.store.alerts_due(now, oldest):
+            total += deliver(services, alert)
+    except StoreUnavailable as e:
+        log.warning(json.dumps({"event": "alerts_not_drained", "error": str(e)}))
+    services.queued = False
+    return total
+
+
+def on_stream(services: Services, event: dict[str, Any]) -> int:
+    """The table stream's records (Lambda's event): each newly queued alert is delivered. Anything
+    else the stream carries is skipped (the event source's filter should already have)."""
+    total = 0
+    for record in event.get("Records") or []:
+        alert = _queued(record)
+        if alert is not None:
+            total += deliver(services, alert)
+    return total
+
+
+def _queued(record: Any) -> Alert | None:
+    """The alert a stream record inserted, if it is one."""
+    if not isinstance(record, dict) or record.get("eventName") != "INSERT":
+        return None
+    image = (record.get("dynamodb") or {}).get("NewImage") or {}
+    try:
+        if image["pk"]["S"] != ALERT_QUEUE_KEY or image["kind"]["S"] not in ALERT_KINDS:
+            return None
+        return Alert(image["patient"]["S"], image["kind"]["S"], date.fromisoformat(image["day"]["S"]),
+                     datetime.fromisoformat(image["queued"]["S"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def handle_event(event: Any, services: Services | None = None) -> dict[str, int]:
+    """The alerts function (alerts_function.py): a stream batch delivers its new alerts; anything
+    else (the daily schedule) sends what is still due. A store that can't be read raises, so Lambda
+    tries the batch again; the claims keep a caregiver from getting an alert twice."""
+    services = services or _services()
+    if isinstance(event, dict) and "Records" in event:
+        return {"sent": on_stream(services, event)}
+    return {"sent": drain(services)}
+
+
+_built: Services | None = None
+
+
+def _services() -> Services:
+    """The function's services, built once per container (its LWA token is kept with them)."""
+    global _built
+    if _built is None:
+        from recovery_coach.config import Settings
+        from recovery_coach.services import Services, build_store
+
+        settings = Settings.from_env()
+        _built = Services(settings=settings, store=build_store(settings))
+    return _built

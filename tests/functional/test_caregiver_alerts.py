@@ -1,0 +1,204 @@
+"""Caregiver alerts (issue 33): a worrying score or a warning sign from the patient reaches each
+linked caregiver who wants alerts, once, as one Proactive Events call at the 127.0.0.1 stub of
+Alexa's API, after the patient's turn. Every turn goes through lambda_handler with real envelopes,
+on both stores; the AWS path reads DynamoDB Local's own stream."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recovery_coach import alerts, skill
+from recovery_coach.handlers.base import user_key
+from recovery_coach.services import Services
+from recovery_coach.store import Store, StoreUnavailable
+from recovery_coach.store.sqlite import SqliteStore
+from tests.alexa_api_server import FakeAlexaApi
+from tests.conftest import Clock, dynamo_store, install
+from tests.dynamo_local import _FAKE_CREDENTIALS, _session
+from tests.support import Alexa
+
+URGENT_START = "Call 911 now"
+
+
+def alert_settings(api: FakeAlexaApi) -> dict[str, Any]:
+    return {"lwa_client_id": api.lwa_client_id, "lwa_client_secret": api.lwa_client_secret,
+            "lwa_token_url": api.endpoint + "/auth/o2/token", "proactive_endpoint": api.endpoint}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("dynamodb", marks=pytest.mark.dynamodb)])
+def alerting(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock, alexa_api: FakeAlexaApi) -> Iterator[Services]:
+    """The skill with alerts configured, on each store, sending to the stub."""
+    store: Store = (SqliteStore(tmp_path / "recovery.sqlite3") if request.param == "sqlite"
+                    else dynamo_store(request.getfixturevalue("dynamodb_table")))
+    yield install(store, clock, **alert_settings(alexa_api))
+    skill._skill = None
+
+
+def share(patient: Alexa, label: str) -> str:
+    patient.say("share my check-ins with my caregiver")
+    reply = patient.say(f"call me {label}")
+    digits = re.search(r"code is ([\d, ]+)\.", reply.speech)
+    assert digits, reply.speech
+    patient.new_session()
+    return digits.group(1).replace(", ", "")
+
+
+def linked(code: str, user: str) -> Alexa:
+    caregiver = Alexa(user=user)
+    assert "You're linked" in caregiver.say(f"link to my patient with code {' '.join(code)}")
+    caregiver.new_session()
+    return caregiver
+
+
+def wants_alerts(services: Services, caregiver: Alexa) -> None:
+    services.store.set_alerts(user_key(caregiver.device.user_id), caregiver.device.user_id)
+
+
+def linda_and_her_alerted_daughter(services: Services) -> tuple[Alexa, Alexa]:
+    """Linda shares as "Linda"; her daughter links and wants alerts."""
+    linda = Alexa(user="linda")
+    daughter = linked(share(linda, "Linda"), "daughter")
+    wants_alerts(services, daughter)
+    return linda, daughter
+
+
+def events(api: FakeAlexaApi) -> list[dict[str, Any]]:
+    return [body for _, body in api.proactive_events]
+
+
+def test_a_worrying_score_alerts_each_consenting_caregiver_once(alerting: Services, alexa_api: FakeAlexaApi) -> None:
+    linda = Alexa(user="linda")
+    code = share(linda, "Linda")
+    daughter = linked(code, "daughter")
+    son = linked(share(linda, "Linda"), "son")
+    wants_alerts(alerting, daughter)  # the son never asked for alerts
+
+    assert "pain medicine" in linda.say("log my pain as eight")
+    assert alexa_api.proactive_events == []  # nothing is sent during the patient's turn
+    skill.after_response()
+    [(stage, body)] = alexa_api.proactive_events
+    assert stage == "development"
+    assert body["event"] == {"name": "AMAZON.MessageAlert.Activated", "payload": {
+        "state": {"status": "UNREAD", "freshness": "NEW"}, "messageGroup": {"creator": {"name": "Linda"}, "count": 1}}}
+    assert body["relevantAudience"] == {"type": "Unicast", "payload": {"user": daughter.device.user_id}}
+    assert body["localizedAttributes"] == []
+    said = {k: v for k, v in body.items() if k not in ("timestamp", "expiryTime", "referenceId")}
+    assert "8" not in str(said) and "eight" not in str(said) and "pain" not in str(said)
+
+    linda.new_session()
+    linda.say("log my pain as nine")  # the same day again: no second alert
+    linda.say("yes")
+    skill.after_response()
+    assert len(alexa_api.proactive_events) == 1
+
+    launch = daughter.launch()  # the detail is spoken at her next launch
+    assert "Linda" in launch and re.search(r"\b9\b", launch.speech), launch.speech
+    assert son.launch().speech  # the son still follows Linda; he just gets no notifications
+
+
+def test_a_calm_score_alerts_nobody(alerting: Services, alexa_api: FakeAlexaApi) -> None:
+    linda, _ = linda_and_her_alerted_daughter(alerting)
+    linda.say("log my pain as three")
+    skill.after_response()
+    assert alexa_api.proactive_events == []
+
+
+def test_a_revoked_or_unlinked_caregiver_gets_nothing(alerting: Services, alexa_api: FakeAlexaApi) -> None:
+    linda, _ = linda_and_her_alerted_daughter(alerting)
+    linda.say("stop sharing my check-ins")
+    linda.say("yes")
+    linda.new_session()
+    assert alerting.store.links_of_patient(user_key(linda.device.user_id)) == []
+    linda.say("log my pain as nine")
+    skill.after_response()
+    assert alexa_api.proactive_events == []
+
+
+def test_a_warning_sign_sends_one_urgent_alert_after_the_same_urgent_reply(
+    alerting: Services, alexa_api: FakeAlexaApi
+) -> None:
+    linda, _ = linda_and_her_alerted_daughter(alerting)
+    reply = linda.say("I can't feel my legs")
+    assert reply.speech.startswith(URGENT_START), reply.speech
+    assert reply.response["shouldEndSession"] is True
+    skill.after_response()
+    [body] = events(alexa_api)
+    assert body["event"]["payload"]["messageGroup"] == {"creator": {"name": "Linda"}, "count": 1, "urgency": "URGENT"}
+    linda.new_session()
+    linda.say("my chest hurts and I can't breathe")  # the same day: one alert a day of each kind
+    skill.after_response()
+    assert len(events(alexa_api)) == 1
+
+
+def test_the_urgent_reply_is_the_same_when_the_queue_cannot_be_written(
+    alerting: Services, alexa_api: FakeAlexaApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    linda, _ = linda_and_her_alerted_daughter(alerting)
+    calm = Alexa(user="someone-else").say("I can't feel my legs").speech
+
+    def down(*args: object) -> bool:
+        raise StoreUnavailable("down")
+
+    monkeypatch.setattr(alerting.store, "queue_alert", down)  # a fault a real store can't give on demand
+    assert linda.say("I can't feel my legs").speech == calm
+    skill.after_response()
+    assert alexa_api.proactive_events == []
+
+
+def test_a_failed_send_never_touches_the_patients_turn_and_is_sent_later(
+    alerting: Services, alexa_api: FakeAlexaApi
+) -> None:
+    linda, _ = linda_and_her_alerted_daughter(alerting)
+    alexa_api.status_for[("POST", "/v1/proactiveEvents")] = 400  # refused: no retry this time
+    assert "pain medicine" in linda.say("log my pain as eight")
+    skill.after_response()
+    assert alexa_api.proactive_events == []
+    alexa_api.status_for.clear()
+    assert alerts.drain(alerting) == 1  # the daily run (or the next drain) sends it
+    assert alerts.drain(alerting) == 0
+    assert len(alexa_api.proactive_events) == 1
+
+
+@pytest.mark.dynamodb
+def test_the_tables_stream_hands_each_queued_alert_to_the_alerts_function_once(
+    dynamodb_table: Any, clock: Clock, alexa_api: FakeAlexaApi
+) -> None:
+    """The AWS path: DynamoDB Local's own stream records, in the event Lambda builds from them."""
+    services = install(dynamo_store(dynamodb_table), clock, **alert_settings(alexa_api))
+    try:
+        linda = Alexa(user="linda")
+        wants_alerts(services, linked(share(linda, "Linda"), "daughter"))
+        linda.say("log my pain as nine")
+        linda.say("I can't feel my legs")
+        records = stream_records(dynamodb_table)
+        queued = [r for r in records if r["dynamodb"]["Keys"]["pk"]["S"] == "ALERTQ"]
+        assert [r["eventName"] for r in queued] == ["INSERT", "INSERT"]
+        event = {"Records": records}  # unfiltered: the function skips what isn't a new alert itself
+        assert alerts.handle_event(event, services) == {"sent": 2}
+        assert alerts.handle_event(event, services) == {"sent": 0}  # Lambda retried the batch
+        urgent = [b["event"]["payload"]["messageGroup"].get("urgency") for b in events(alexa_api)]
+        assert urgent == [None, "URGENT"]  # the score's alert, then the warning sign's
+    finally:
+        skill._skill = None
+
+
+def stream_records(table: Any) -> list[dict[str, Any]]:
+    """Every record on the table's stream so far, as Lambda passes them (bounded reads)."""
+    streams = _session().client("dynamodbstreams", endpoint_url=table.endpoint, region_name=table.region,
+                                **_FAKE_CREDENTIALS)
+    arn = table.client.describe_table(TableName=table.name)["Table"]["LatestStreamArn"]
+    records: list[dict[str, Any]] = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
+                                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        for _ in range(20):  # bounded: DynamoDB Local returns what there is, then empty pages
+            page = streams.get_records(ShardIterator=iterator, Limit=100)
+            records += page["Records"]
+            iterator = page.get("NextShardIterator")
+            if not page["Records"] or not iterator:
+                break
+    return records
