@@ -54,7 +54,7 @@ KINDS = ("answerable", "uncovered", "red_flag", "harmless", "checkin", "out_of_r
          "patient_review")
 # Commands reported as their own rows: the caregiver's goals, social turns, the patient's own review.
 ROWS = {**{g: "caregiver" for g in ("care_link", "care_summary", "care_day", "care_meds", "care_trend", "care_last",
-                                     "care_report", "care_unlink")},
+                                     "care_report", "care_unlink", "care_alerts_on", "care_alerts_off")},
         **{g: "social" for g in ("help", "greet", "thanks", "repeat", "start_over", "stop")},
         "review_week": "patient_review", "review_day": "patient_review"}
 # Targets from the issues: answerable ≥ 97 %, uncovered ≥ 97 %, check-ins ≥ 98 %, out-of-range 100 %,
@@ -86,6 +86,8 @@ GOALS: dict[str, set[str]] = {
     "care_last": {"PatientDayIntent"},
     "care_report": {"SendMeReportIntent"},
     "care_unlink": {"UnlinkPatientIntent"},
+    "care_alerts_on": {"AlertsOnIntent"},
+    "care_alerts_off": {"AlertsOffIntent"},
     "help": {"AMAZON.HelpIntent", "GreetingIntent"},
     "greet": {"GreetingIntent"},
     "stop": {"AMAZON.StopIntent", "AMAZON.CancelIntent"},

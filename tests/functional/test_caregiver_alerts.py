@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from recovery_coach import alerts, skill
+from recovery_coach import alerts, envelope, skill
 from recovery_coach.handlers.base import user_key
 from recovery_coach.services import Services
 from recovery_coach.store import Store, StoreUnavailable
@@ -55,7 +55,10 @@ def linked(code: str, user: str) -> Alexa:
 
 
 def wants_alerts(services: Services, caregiver: Alexa) -> None:
-    services.store.set_alerts(user_key(caregiver.device.user_id), caregiver.device.user_id)
+    """The caregiver asks for alerts by voice, hears what they are, and agrees."""
+    assert "Shall I turn alerts on?" in caregiver.say("send me alerts please")
+    assert "Alerts are on" in caregiver.say("yes")
+    caregiver.new_session()
 
 
 def linda_and_her_alerted_daughter(services: Services) -> tuple[Alexa, Alexa]:
@@ -202,3 +205,75 @@ def stream_records(table: Any) -> list[dict[str, Any]]:
             if not page["Records"] or not iterator:
                 break
     return records
+
+
+# --- consent by voice ------------------------------------------------------------------------
+
+
+def test_the_caregiver_hears_what_an_alert_is_before_agreeing_and_gets_the_permission_card(
+    alerting: Services, alexa_api: FakeAlexaApi
+) -> None:
+    linda = Alexa(user="linda")
+    daughter = linked(share(linda, "Linda"), "daughter")
+    asked = daughter.say("can you send me notifications")
+    assert "when Linda logs a worrying pain score or reports a warning sign" in asked
+    assert "It only says it's from Linda" in asked and asked.speech.endswith("Shall I turn alerts on?")
+    on = daughter.say("yes")
+    assert "Alerts are on for Linda" in on and "Alexa app" in on
+    assert on.response["card"] == {"type": "AskForPermissionsConsent",
+                                   "permissions": ["alexa::devices:all:notifications:write"]}
+    assert "already on" in daughter.say("turn on alerts")
+    [link] = alerting.store.links_of_patient(user_key(linda.device.user_id))
+    assert link.alert_to == daughter.device.user_id
+
+
+def test_no_means_no_alerts(alerting: Services, alexa_api: FakeAlexaApi) -> None:
+    linda = Alexa(user="linda")
+    daughter = linked(share(linda, "Linda"), "daughter")
+    daughter.say("send me alerts")
+    daughter.say("no")
+    linda.say("log my pain as nine")
+    skill.after_response()
+    assert alexa_api.proactive_events == []
+    assert [link.alert_to for link in alerting.store.links_of_patient(user_key(linda.device.user_id))] == [None]
+
+
+def test_stopping_alerts_by_voice_stops_them_at_once(alerting: Services, alexa_api: FakeAlexaApi) -> None:
+    linda, daughter = linda_and_her_alerted_daughter(alerting)
+    assert "Your alerts are off" in daughter.say("stop my alerts")
+    assert "don't have alerts on" in daughter.say("turn off the notifications")
+    linda.say("log my pain as nine")
+    skill.after_response()
+    assert alexa_api.proactive_events == []
+
+
+def test_alerts_are_for_caregivers_and_only_where_they_are_set_up(
+    alerting: Services, tmp_path: Path, clock: Clock
+) -> None:
+    assert "Alerts are for caregivers" in Alexa(user="loner").say("send me alerts")
+    install(SqliteStore(tmp_path / "plain.sqlite3"), clock)  # no Login with Amazon client configured
+    linda = Alexa(user="linda")
+    daughter = linked(share(linda, "Linda"), "daughter")
+    assert "aren't set up" in daughter.say("send me alerts")
+
+
+def test_turning_notifications_off_in_the_alexa_app_stops_alerts(alerting: Services, alexa_api: FakeAlexaApi) -> None:
+    linda, daughter = linda_and_her_alerted_daughter(alerting)
+    changed = {"type": "AlexaSkillEvent.ProactiveSubscriptionChanged", "body": {}}  # no subscriptions left
+    daughter.send(envelope.request(changed, daughter.device))
+    assert [link.alert_to for link in alerting.store.links_of_patient(user_key(linda.device.user_id))] == [None]
+    linda.say("log my pain as nine")
+    skill.after_response()
+    assert alexa_api.proactive_events == []
+
+
+def test_a_caregiver_with_alerts_gets_them_about_a_patient_linked_later(
+    alerting: Services, alexa_api: FakeAlexaApi
+) -> None:
+    linda, daughter = linda_and_her_alerted_daughter(alerting)
+    dad = Alexa(user="dad")
+    reply = daughter.say(f"link to my patient with code {' '.join(share(dad, 'Dad'))}")
+    assert "You'll get alerts about Dad too" in reply
+    dad.say("log my pain as nine")
+    skill.after_response()
+    assert [b["event"]["payload"]["messageGroup"]["creator"]["name"] for b in events(alexa_api)] == ["Dad"]

@@ -15,7 +15,8 @@ from recovery_coach.content import load_content
 from recovery_coach.handlers import HANDLERS
 from recovery_coach.handlers.base import user_key
 from recovery_coach.services import Services
-from tests.conftest import TODAY
+from tests.conftest import TODAY, install
+from tests.functional.test_caregiver_alerts import alert_settings
 from tests.functional.test_questions import cli
 from tests.functional.test_sharing import link, share
 from tests.support import Alexa, Reply
@@ -150,6 +151,14 @@ def reminder_consent(services: Services, api: Any) -> tuple[Alexa, str]:
     return alexa, "yes"
 
 
+def alerts_consent(services: Services, api: Any) -> tuple[Alexa, str]:
+    install(services.store, services.clock, **alert_settings(api))  # type: ignore[arg-type]  # alerts set up
+    daughter = Alexa(user="daughter")
+    link(daughter, share(Alexa(user="mom")))
+    daughter.say("send me alerts")
+    return daughter, "yes"
+
+
 def more(services: Services, api: Any) -> tuple[Alexa, str]:
     alexa = Alexa()
     alexa.say("what is kyphoplasty")
@@ -179,6 +188,8 @@ CASES: dict[str, Case] = {
     "reminder_time": Case(reminder_time, lambda r, s, a: "every day at 9 AM. Is that okay?" in r),
     "reminder_consent": Case(reminder_consent, lambda r, s, a: stored(s, a).profile.reminder_id is not None),
     "more": Case(more, lambda r, s, a: more_text()[:40] in r.speech),
+    "alerts_consent": Case(alerts_consent, lambda r, s, a: any(
+        link.alert_to for link in s.store.links_of_caregiver(user_key(a.device.user_id)))),
 }
 NAMES = sorted(CASES)
 

@@ -81,3 +81,13 @@ def test_example_phrases_work_and_follow_alexa_rules(services, locale: str) -> N
 def test_skill_events_are_subscribed() -> None:
     names = {s["eventName"] for s in MANIFEST["events"]["subscriptions"]}
     assert "SKILL_DISABLED" in names
+
+
+def test_caregiver_alerts_are_declared() -> None:
+    """One schema (MessageAlert: the patient's own label, nothing clinical), sent to the skill's own
+    endpoint's events, with the notifications permission; and Alexa says when a user turns the
+    skill's notifications off, so their alerts stop."""
+    events = MANIFEST["events"]
+    assert events["publications"] == [{"eventName": "AMAZON.MessageAlert.Activated"}]
+    assert "SKILL_PROACTIVE_SUBSCRIPTION_CHANGED" in {s["eventName"] for s in events["subscriptions"]}
+    assert {"name": "alexa::devices:all:notifications:write"} in MANIFEST["permissions"]

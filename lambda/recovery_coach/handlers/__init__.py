@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 
+from recovery_coach.handlers.alerting import AlertsOffHandler, AlertsOnHandler, NotificationsChangedHandler
 from recovery_coach.handlers.account import DeleteDataHandler, ProcedureDateHandler, SkillDisabledHandler
 from recovery_coach.handlers.ask import AskQuestionHandler, ReportSymptomHandler, UrgentHandler
 from recovery_coach.handlers.builtins import (
@@ -61,6 +62,9 @@ HANDLERS: list[Callable[[], AbstractRequestHandler]] = [
     SendReportToCaregiverHandler,
     LinkPatientHandler,
     PatientQuestionHandler,
+    AlertsOnHandler,
+    AlertsOffHandler,
+    NotificationsChangedHandler,
     SetReminderHandler,
     ChangeReminderHandler,
     CancelReminderHandler,

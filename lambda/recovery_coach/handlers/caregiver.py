@@ -15,7 +15,7 @@ from ask_sdk_model import Response
 
 from recovery_coach import dates, dialog, sharing
 from recovery_coach.checkins import Checkin, Summary, on, summarize
-from recovery_coach.handlers import phrases
+from recovery_coach.handlers import alerting, phrases
 from recovery_coach.handlers.base import RECENT_DAYS, Turn, history
 from recovery_coach.handlers.questions import own
 from recovery_coach.handlers.review import WEEK, missed_speech, review, week_review, worrying_speech
@@ -62,7 +62,7 @@ def link_with(t: Turn, said: str | None, name: str | None = None) -> Response:
             store.forget_ended(t.user)  # linked again: an old "sharing ended" is no longer news
         except StoreUnavailable:
             pass
-        return t.reply(t.t("care.linked", label=link.label), ask=t.t("ask.next"))
+        return t.reply(t.t("care.linked", label=link.label), alerting.extended(t, link), ask=t.t("ask.next"))
     key = {"expired": "care.code_expired", "own": "care.code_own"}.get(outcome, "care.code_bad")
     return t.reply(t.t(key), ask=t.t("ask.next"))
 
@@ -226,9 +226,8 @@ def caregiver_launch(t: Turn, links: list[Link]) -> Response:
     today, profile = t.today(), t.profile()
     seen = profile.care_seen if profile.care_seen and profile.care_seen > today - timedelta(days=WEEK) else None
     names = [link.label for link in links]
-    listed = t.t("list.and", rest=", ".join(names[:-1]), last=names[-1]) if len(names) > 1 else names[0]
     parts: list[str | None] = [t.t("launch.care.welcome_back" if profile.disclaimer_heard else "launch.care.welcome",
-                                   labels=listed)]
+                                   labels=phrases.listed(t, names))]
     for link in links[:MAX_NEWS]:
         parts.extend(patient_news(t, link, today, seen))
     try:

@@ -23,6 +23,11 @@ def when(t: Turn, day: date, today: date) -> str:
     return t.t("day.on_date", date=spoken_date(t, day))
 
 
+def listed(t: Turn, names: Sequence[str]) -> str:
+    """ "Linda", "Linda and Dad", "Linda, Dad and Gran"."""
+    return t.t("list.and", rest=", ".join(names[:-1]), last=names[-1]) if len(names) > 1 else names[0]
+
+
 def bare_when(t: Turn, day: date, today: date) -> str:
     """The same, without "on": for "from Monday", "since yesterday"."""
     phrase = when(t, day, today)
