@@ -3,8 +3,8 @@
 A turn never sends: it queues (``queue``), in a short, bounded write after its reply is built, so
 an alert never holds up what the patient hears, and a store that is down costs only the alert.
 Sending (``deliver``) happens after the response: in AWS the table's stream hands each new queued
-alert to the alerts function (``on_stream``) within seconds; the daily run (``daily``) sends any
-still due and queues missed-day alerts; the webhook and the CLI drain the queue after they have
+alert to the alerts function (``on_stream``) within seconds; the daily run (``check_missed``, then
+``drain``) queues missed-days alerts and sends anything still due; the webhook and the CLI drain the queue after they have
 answered (``drain``).
 
 Each consenting caregiver of the patient gets one AMAZON.MessageAlert.Activated notification,
@@ -88,6 +88,39 @@ def drain(services: Services) -> int:
     return total
 
 
+#: How far back the daily check looks for a patient's last check-in; and how many days after a
+#: silence reaches MISSED_DAYS_ALERT it may still be alerted (a day the check didn't run), within the
+#: queue's three days, so one silence is alerted once.
+LOOK_BACK_DAYS = 14
+LATE_DAYS = 2
+
+
+def quiet_since(checkins: list[date], today: date, days: int) -> date | None:
+    """The day a patient's silence reached `days` whole days (none today, none on the `days` days
+    before), if it did within the last LATE_DAYS days: the alert's key, the same every day it is
+    checked. None when they checked in, or never did in the look-back window (nothing to miss)."""
+    if not checkins or max(checkins) >= today:
+        return None
+    reached = max(checkins) + timedelta(days=days + 1)
+    return reached if reached <= today <= reached + timedelta(days=LATE_DAYS) else None
+
+
+def check_missed(services: Services) -> int:
+    """Queue a missed-days alert for each patient someone wants alerts about who has gone quiet;
+    returns how many were queued now. Run twice on a day, it queues nothing new the second time."""
+    if not services.alerts_on():
+        return 0
+    today = services.local_today()
+    queued = 0
+    for patient in services.store.alerting_patients():
+        record = services.store.load(patient, since=today - timedelta(days=LOOK_BACK_DAYS))
+        day = quiet_since([c.day for c in record.checkins], today, services.settings.missed_days_alert)
+        if day is not None and services.store.queue_alert(patient, "missed", day, services.clock()):
+            queued += 1
+    log.info(json.dumps({"event": "missed_days_checked", "queued": queued}))
+    return queued
+
+
 def on_stream(services: Services, event: dict[str, Any]) -> int:
     """The table stream's records (Lambda's event): each newly queued alert is delivered. Anything
     else the stream carries is skipped (the event source's filter should already have)."""
@@ -115,12 +148,13 @@ def _queued(record: Any) -> Alert | None:
 
 def handle_event(event: Any, services: Services | None = None) -> dict[str, int]:
     """The alerts function (alerts_function.py): a stream batch delivers its new alerts; anything
-    else (the daily schedule) sends what is still due. A store that can't be read raises, so Lambda
+    else (the daily schedule) queues missed-days alerts, then sends what is still due. A store that can't be read raises, so Lambda
     tries the batch again; the claims keep a caregiver from getting an alert twice."""
     services = services or _services()
     if isinstance(event, dict) and "Records" in event:
         return {"sent": on_stream(services, event)}
-    return {"sent": drain(services)}
+    queued = check_missed(services)
+    return {"queued": queued, "sent": drain(services)}
 
 
 _built: Services | None = None

@@ -39,6 +39,20 @@ def test_alerts_are_kept_on_the_caregivers_links_and_read_from_the_patients_side
     assert [link.alert_to for link in store.links_of_patient(PATIENT)] == [None, None]
 
 
+def test_the_daily_check_lists_each_patient_someone_wants_alerts_about_once(store: Store) -> None:
+    share(store, PATIENT, CARER, "c1")
+    share(store, PATIENT, OTHER_CARER, "c2")
+    share(store, OTHER_PATIENT, OTHER_CARER, "c3", "Dad")
+    assert store.alerting_patients() == []
+    store.set_alerts(CARER, CARER_ID)
+    store.set_alerts(OTHER_CARER, "amzn1.ask.account.OTHER")
+    assert store.alerting_patients() == sorted([PATIENT, OTHER_PATIENT])
+    store.set_alerts(OTHER_CARER, None)
+    assert store.alerting_patients() == [PATIENT]
+    store.unlink(CARER, PATIENT)
+    assert store.alerting_patients() == []
+
+
 def test_the_alert_address_goes_with_the_link_and_with_either_sides_data(store: Store) -> None:
     share(store, PATIENT, CARER, "c1")
     share(store, OTHER_PATIENT, CARER, "c2", "Dad")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -216,7 +217,7 @@ def test_the_caregiver_hears_what_an_alert_is_before_agreeing_and_gets_the_permi
     linda = Alexa(user="linda")
     daughter = linked(share(linda, "Linda"), "daughter")
     asked = daughter.say("can you send me notifications")
-    assert "when Linda logs a worrying pain score or reports a warning sign" in asked
+    assert "when Linda logs a worrying pain score, reports a warning sign, or misses 2 days" in asked
     assert "It only says it's from Linda" in asked and asked.speech.endswith("Shall I turn alerts on?")
     on = daughter.say("yes")
     assert "Alerts are on for Linda" in on and "Alexa app" in on
@@ -277,3 +278,43 @@ def test_a_caregiver_with_alerts_gets_them_about_a_patient_linked_later(
     dad.say("log my pain as nine")
     skill.after_response()
     assert [b["event"]["payload"]["messageGroup"]["creator"]["name"] for b in events(alexa_api)] == ["Dad"]
+
+
+# --- missed days: the daily check --------------------------------------------------------------
+
+
+@pytest.mark.dates  # days of silence
+def test_a_patient_gone_quiet_alerts_each_consenting_caregiver_once_however_often_the_check_runs(
+    alerting: Services, alexa_api: FakeAlexaApi, clock: Clock
+) -> None:
+    linda, daughter = linda_and_her_alerted_daughter(alerting)
+    linda.say("log my pain as three")  # today; then two whole days without a check-in
+    skill.after_response()
+    for _ in range(2):
+        clock.now += timedelta(days=1)
+        assert alerts.handle_event({}, alerting) == {"queued": 0, "sent": 0}
+    clock.now += timedelta(days=1)  # the third day: two whole days missed
+    assert alerts.handle_event({}, alerting) == {"queued": 1, "sent": 1}
+    assert alerts.handle_event({}, alerting) == {"queued": 0, "sent": 0}  # the same day again
+    clock.now += timedelta(days=1)
+    assert alerts.handle_event({}, alerting) == {"queued": 0, "sent": 0}  # the same silence, a day on
+    [body] = events(alexa_api)
+    assert body["event"]["payload"]["messageGroup"] == {"creator": {"name": "Linda"}, "count": 1}
+    assert body["relevantAudience"]["payload"]["user"] == daughter.device.user_id
+    assert "missed" in daughter.launch()  # the detail, at her next launch
+
+
+@pytest.mark.dates
+def test_a_patient_who_checks_in_or_whose_caregivers_want_no_alerts_raises_none(
+    alerting: Services, alexa_api: FakeAlexaApi, clock: Clock
+) -> None:
+    linda, _ = linda_and_her_alerted_daughter(alerting)
+    dad = Alexa(user="dad")
+    linked(share(dad, "Dad"), "son")  # the son wants no alerts
+    linda.say("log my pain as three")
+    dad.say("log my pain as three")
+    clock.now += timedelta(days=3)
+    linda.new_session()
+    linda.say("log my pain as two")  # Linda checked in today
+    assert alerts.handle_event({}, alerting) == {"queued": 0, "sent": 0}
+    assert alexa_api.proactive_events == []

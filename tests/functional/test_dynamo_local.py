@@ -33,7 +33,8 @@ def test_table_matches_template(dynamodb_table: DynamoTable) -> None:
     assert sorted(desc["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == sorted(
         props["AttributeDefinitions"], key=lambda a: a["AttributeName"])
     assert desc["BillingModeSummary"]["BillingMode"] == props["BillingMode"] == "PAY_PER_REQUEST"
-    assert not desc.get("GlobalSecondaryIndexes") and not props.get("GlobalSecondaryIndexes")
+    assert [(i["IndexName"], i["KeySchema"], i["Projection"]) for i in desc.get("GlobalSecondaryIndexes", [])] == [
+        (i["IndexName"], i["KeySchema"], i["Projection"]) for i in props["GlobalSecondaryIndexes"]]
 
     ttl = dynamodb_table.client.describe_time_to_live(TableName=dynamodb_table.name)["TimeToLiveDescription"]
     assert ttl["TimeToLiveStatus"] == "ENABLED"

@@ -33,7 +33,11 @@ ALLOWED_DYNAMODB_ACTIONS = {
 }
 TABLE_ARN = {"Fn::GetAtt": [TABLE, "Arn"]}
 TABLE_ARN_FORMS = [TABLE_ARN, {"Fn::GetAtt": f"{TABLE}.Arn"}, {"Fn::Sub": f"${{{TABLE}.Arn}}"}]
-INDEX_ARN_FORMS = [{"Fn::Sub": f"${{{TABLE}.Arn}}/index/*"}]
+# The one index (sparse: patients someone wants alerts about), by name: never /index/*.
+INDEX_ARN_FORMS = [{"Fn::Sub": f"${{{TABLE}.Arn}}/index/alerting"}]
+ALERTING_INDEX = {"IndexName": "alerting",
+                  "KeySchema": [{"AttributeName": "alerting", "KeyType": "HASH"}, {"AttributeName": "pk", "KeyType": "RANGE"}],
+                  "Projection": {"ProjectionType": "KEYS_ONLY"}}
 # SAM policy templates that are scoped to one table by their TableName argument.
 SAM_TABLE_POLICY_TEMPLATES = {"DynamoDBCrudPolicy", "DynamoDBReadPolicy", "DynamoDBWritePolicy"}
 
@@ -152,9 +156,12 @@ def table_problems(t: dict[str, Any]) -> list[str]:
     if props.get("KeySchema") != [{"AttributeName": "pk", "KeyType": "HASH"},
                                   {"AttributeName": "sk", "KeyType": "RANGE"}]:
         problems.append("table key must be pk (HASH) + sk (RANGE)")
-    if sorted(props.get("AttributeDefinitions") or [], key=str) != [
-            {"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}]:
-        problems.append("AttributeDefinitions must be exactly pk:S and sk:S")
+    if sorted(props.get("AttributeDefinitions") or [], key=lambda a: a.get("AttributeName", "")) != [
+            {"AttributeName": "alerting", "AttributeType": "S"}, {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"}]:
+        problems.append("AttributeDefinitions must be exactly pk:S, sk:S and the alerting index's alerting:S")
+    if props.get("GlobalSecondaryIndexes") != [ALERTING_INDEX] or props.get("LocalSecondaryIndexes"):
+        problems.append("the table's only index must be the sparse, keys-only alerting index")
     return problems
 
 
@@ -184,8 +191,10 @@ def iam_problems(t: dict[str, Any]) -> list[str]:
     table_props = _table(t).get("Properties") or {}
     has_indexes = bool(table_props.get("GlobalSecondaryIndexes") or table_props.get("LocalSecondaryIndexes"))
     problems: list[str] = []
-    for i, policy in enumerate(_as_list(_fn(t).get("Policies") or [])):
-        where = f"{FUNCTION}.Policies[{i}]"
+    functions = [lid for lid, res in t["Resources"].items() if res.get("Type") == "AWS::Serverless::Function"]
+    policies = [(f"{name}.Policies[{i}]", policy) for name in functions
+                for i, policy in enumerate(_as_list(_fn(t, name).get("Policies") or []))]
+    for where, policy in policies:
         if isinstance(policy, str):
             # Managed policy name/ARN: AmazonDynamoDBFullAccess & co. are all "*".
             if "dynamo" in policy.lower() or policy in {"AdministratorAccess", "PowerUserAccess"}:
@@ -264,7 +273,14 @@ def test_log_retention_is_set(template: dict[str, Any]) -> None:
 
 def test_table_is_on_demand_encrypted_recoverable_with_ttl(template: dict[str, Any]) -> None:
     assert table_problems(template) == []
-    assert not _table(template)["Properties"].get("GlobalSecondaryIndexes")
+
+
+def test_only_the_alerts_function_reads_the_index_and_only_by_query(template: dict[str, Any]) -> None:
+    index_grants = {(name, str(a)) for name in ("SkillFunction", "ReportFunction", "AlertsFunction")
+                    for p in _as_list(_fn(template, name).get("Policies") or []) if isinstance(p, dict)
+                    for stmt in _as_list(p.get("Statement") or []) if INDEX_ARN_FORMS[0] in _as_list(stmt.get("Resource"))
+                    for a in _as_list(stmt.get("Action"))}
+    assert index_grants == {("AlertsFunction", "dynamodb:Query")}
 
 
 def test_dynamodb_access_is_limited_to_the_table(template: dict[str, Any]) -> None:
@@ -337,6 +353,10 @@ MUTATIONS = {
     "ttl-other-attr": (table_problems, _set(["Resources", TABLE, "Properties", "TimeToLiveSpecification"],
                                             {"AttributeName": "ttl", "Enabled": True})),
     "delete-policy": (table_problems, _set(["Resources", TABLE, "DeletionPolicy"], "Delete")),
+    "all-attributes-index": (table_problems, lambda t: _table(t)["Properties"]["GlobalSecondaryIndexes"][0].__setitem__(
+        "Projection", {"ProjectionType": "ALL"})),
+    "alerts-scan": (iam_problems, lambda t: next(p for p in _fn(t, "AlertsFunction")["Policies"] if "Statement" in p)[
+        "Statement"][0]["Action"].append("dynamodb:Scan")),
 }
 
 

@@ -105,6 +105,9 @@ class Store(Protocol):
         stop (None). Kept on the links alone, so it goes with each link, and with either side's
         data. Returns how many links carry it."""
 
+    def alerting_patients(self) -> list[str]:
+        """The patients at least one caregiver wants alerts about (for the daily missed-days check)."""
+
     def queue_alert(self, patient: str, kind: str, day: date, now: datetime) -> bool:
         """Queue one alert of `kind` about `day`; False (nothing new) if that one is already queued,
         so a day's worrying scores, or a daily run repeated, alert once."""

@@ -48,6 +48,9 @@ CODE, TOKEN, LINKFAIL = "CODE#", "TOKEN#", "LINKFAIL"
 # lists what is due and one finds a patient's (to delete them); the table's stream hands each new
 # one to the alerts function. sk: <patient>#<day>#<kind>.
 ALERTQ = ALERT_QUEUE_KEY
+# A patient's half of a link whose caregiver wants alerts carries ALERTING = "1": the sparse index
+# of that name (template.yaml) lists exactly those, for the daily missed-days check (no Scan).
+ALERTING = "alerting"
 ALERT_KEPT_SECONDS = 3 * 86400
 # Projected by deletes: the attributes that name the other halves of a share item.
 HALVES = "pk, sk, patient, caregiver, label"
@@ -551,11 +554,15 @@ class DynamoStore:
         """Both halves of each of the caregiver's links; an update only touches an item that exists."""
         until = self._until()
         halves = self._query_all(until, _pk(caregiver), SHARE_PATIENT, projection="pk, sk")
-        change: dict[str, Any] = ({"UpdateExpression": "SET alert_to = :t", "ExpressionAttributeValues": {":t": {"S": to}}}
-                                  if to else {"UpdateExpression": "REMOVE alert_to"})
+        mine: dict[str, Any] = ({"UpdateExpression": "SET alert_to = :t", "ExpressionAttributeValues": {":t": {"S": to}}}
+                                if to else {"UpdateExpression": "REMOVE alert_to"})
+        # The patient's half is also what the alerting index lists.
+        theirs: dict[str, Any] = ({"UpdateExpression": f"SET alert_to = :t, {ALERTING} = :one",
+                                   "ExpressionAttributeValues": {":t": {"S": to}, ":one": {"S": "1"}}}
+                                  if to else {"UpdateExpression": f"REMOVE alert_to, {ALERTING}"})
         carried = 0
         for item in halves:
-            for key in ({"pk": item["pk"], "sk": item["sk"]}, *_other_half(caregiver, item)):
+            for key, change in (({"pk": item["pk"], "sk": item["sk"]}, mine), (_other_half(caregiver, item)[0], theirs)):
                 try:
                     self._call("update_item", until, Key=key, ConditionExpression="attribute_exists(pk)", **change)
                 except ClientError as e:
@@ -563,6 +570,19 @@ class DynamoStore:
                         raise
             carried += 1
         return carried
+
+    def alerting_patients(self) -> list[str]:
+        """One Query of the sparse alerting index (all pages); a patient with two such caregivers once."""
+        until, start = self._until(), None
+        patients: set[str] = set()
+        while True:
+            page = self._call("query", until, IndexName=ALERTING, KeyConditionExpression="#a = :one",
+                              ExpressionAttributeNames={"#a": ALERTING}, ExpressionAttributeValues={":one": {"S": "1"}},
+                              **({"ExclusiveStartKey": start} if start else {}))
+            patients.update(i["pk"]["S"][len("USER#"):] for i in page.get("Items", []))
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return sorted(patients)
 
     def queue_alert(self, patient: str, kind: str, day: date, now: datetime) -> bool:
         moment = int(now.timestamp())

@@ -376,6 +376,11 @@ class SqliteStore:
         with self._tx() as db:
             return db.execute("UPDATE links SET alert_to = ? WHERE caregiver = ?", (to, caregiver)).rowcount
 
+    def alerting_patients(self) -> list[str]:
+        with self._tx() as db:
+            rows = db.execute("SELECT DISTINCT patient FROM links WHERE alert_to IS NOT NULL ORDER BY patient").fetchall()
+        return [patient for (patient,) in rows]
+
     def queue_alert(self, patient: str, kind: str, day: date, now: datetime) -> bool:
         with self._tx() as db:
             cur = db.execute("INSERT OR IGNORE INTO alert_queue(patient, kind, day, queued) VALUES(?, ?, ?, ?)",
