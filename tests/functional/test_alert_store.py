@@ -96,3 +96,15 @@ def test_deleting_the_patient_deletes_their_queued_alerts(store: Store) -> None:
     store.queue_alert(OTHER_PATIENT, "flag", TODAY, NOW)
     store.delete_user(PATIENT)
     assert [a.patient for a in store.alerts_due(NOW, NOW - timedelta(hours=1))] == [OTHER_PATIENT]
+
+
+def test_a_patients_recent_alerts_are_theirs_alone_from_a_day_on(store: Store) -> None:
+    store.queue_alert(PATIENT, "flag", TODAY - timedelta(days=2), NOW - timedelta(days=2))
+    store.queue_alert(PATIENT, "score", TODAY, NOW)
+    store.queue_alert(PATIENT, "flag", TODAY, NOW + timedelta(minutes=1))
+    store.queue_alert(OTHER_PATIENT, "flag", TODAY, NOW)
+    [old, *_] = store.alerts_due(NOW + timedelta(minutes=5), NOW - timedelta(days=3))
+    store.finish_alert(old)  # sent: still the patient's news
+    assert [(a.kind, a.day) for a in store.patient_alerts(PATIENT, TODAY - timedelta(days=2))] == [
+        ("flag", TODAY - timedelta(days=2)), ("score", TODAY), ("flag", TODAY)]
+    assert [a.kind for a in store.patient_alerts(PATIENT, TODAY)] == ["score", "flag"]

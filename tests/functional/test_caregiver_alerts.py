@@ -125,7 +125,7 @@ def test_a_revoked_or_unlinked_caregiver_gets_nothing(alerting: Services, alexa_
 def test_a_warning_sign_sends_one_urgent_alert_after_the_same_urgent_reply(
     alerting: Services, alexa_api: FakeAlexaApi
 ) -> None:
-    linda, _ = linda_and_her_alerted_daughter(alerting)
+    linda, daughter = linda_and_her_alerted_daughter(alerting)
     reply = linda.say("I can't feel my legs")
     assert reply.speech.startswith(URGENT_START), reply.speech
     assert reply.response["shouldEndSession"] is True
@@ -136,6 +136,10 @@ def test_a_warning_sign_sends_one_urgent_alert_after_the_same_urgent_reply(
     linda.say("my chest hurts and I can't breathe")  # the same day: one alert a day of each kind
     skill.after_response()
     assert len(events(alexa_api)) == 1
+    launch = daughter.launch().speech  # the detail comes first at her next launch, with the office
+    news = launch.split("You're following Linda's recovery. ", 1)[1]
+    assert news.startswith("Linda told me about a symptom that can be serious, today"), launch
+    assert "Please check on Linda" in launch and "405-759-8407" in launch
 
 
 def test_the_urgent_reply_is_the_same_when_the_queue_cannot_be_written(

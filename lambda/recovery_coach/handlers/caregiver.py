@@ -240,12 +240,23 @@ def caregiver_launch(t: Turn, links: list[Link]) -> Response:
 MAX_NEWS = 3  # patients whose news a launch reads; more are asked about by name
 
 
+def flag_news(t: Turn, link: Link, today: date, seen: date | None) -> list[str | None]:
+    """A warning sign the patient reported since the caregiver's last visit: first, with the office.
+    Known while its alert is queued (three days), so only where alerts are set up."""
+    if not t.services.alerts_on():
+        return []
+    flags = [a for a in t.services.store.patient_alerts(link.patient, seen or today - timedelta(days=2))
+             if a.kind == "flag"]
+    return [t.t("launch.care.flag", label=link.label, when=phrases.when(t, flags[-1].day, today))] if flags else []
+
+
 def patient_news(t: Turn, link: Link, today: date, seen: date | None) -> list[str | None]:
     s = patient_week(t, link)
+    flagged = flag_news(t, link, today, seen)
     if s.latest is None:
-        return [t.t("care.none", label=link.label)]
-    news: list[str | None] = [t.t("launch.care.latest", label=link.label, score=s.latest.score,
-                                  when=phrases.when(t, s.latest.day, today))]
+        return [*flagged, t.t("care.none", label=link.label)]
+    news: list[str | None] = [*flagged, t.t("launch.care.latest", label=link.label, score=s.latest.score,
+                                            when=phrases.when(t, s.latest.day, today))]
     if s.latest.day != today:
         news.append(t.t("launch.care.not_today", label=link.label))
     start = seen or s.start

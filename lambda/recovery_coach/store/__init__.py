@@ -115,6 +115,10 @@ class Store(Protocol):
     def alerts_due(self, now: datetime, since: datetime) -> list[Alert]:
         """Queued alerts not yet finished, queued after `since`, oldest first (at most 100)."""
 
+    def patient_alerts(self, patient: str, since: date) -> list[Alert]:
+        """The patient's queued alerts (finished or not) for days from `since` on, oldest first: what
+        a caregiver's launch tells them (a warning sign), while the queue keeps them (3 days)."""
+
     def mark_alert(self, alert: Alert, caregiver: str, sent: bool) -> bool:
         """Claim the alert for one caregiver before sending (sent=True: False if it is already
         claimed, so two senders can't both send), or give the claim back after a failed send."""

@@ -605,6 +605,10 @@ class DynamoStore:
         due = [_alert(i) for i in items if "done" not in i]
         return sorted((a for a in due if a.queued > since), key=lambda a: a.queued)[:100]
 
+    def patient_alerts(self, patient: str, since: date) -> list[Alert]:
+        items = self._live(self._query_all(self._until(), {"S": ALERTQ}, f"{patient}#"))
+        return sorted((a for a in map(_alert, items) if a.day >= since), key=lambda a: (a.day, a.queued))
+
     def mark_alert(self, alert: Alert, caregiver: str, sent: bool) -> bool:
         key = {"pk": {"S": ALERTQ}, "sk": {"S": f"{alert.patient}#{alert.day.isoformat()}#{alert.kind}"}}
         values = {":c": {"SS": [caregiver]}, ":one": {"S": caregiver}}

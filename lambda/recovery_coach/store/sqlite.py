@@ -392,8 +392,13 @@ class SqliteStore:
         with self._tx() as db:
             rows = db.execute("SELECT patient, kind, day, queued, sent FROM alert_queue WHERE done = 0 AND queued > ? "
                               "ORDER BY queued LIMIT 100", (_utc(since),)).fetchall()
-        return [Alert(p, k, date.fromisoformat(d), datetime.fromisoformat(q), frozenset(json.loads(sent)))
-                for p, k, d, q, sent in rows]
+        return _alerts(rows)
+
+    def patient_alerts(self, patient: str, since: date) -> list[Alert]:
+        with self._tx() as db:
+            rows = db.execute("SELECT patient, kind, day, queued, sent FROM alert_queue WHERE patient = ? AND day >= ? "
+                              "ORDER BY day, queued", (patient, since.isoformat())).fetchall()
+        return _alerts(rows)
 
     def mark_alert(self, alert: Alert, caregiver: str, sent: bool) -> bool:
         key = (alert.patient, alert.day.isoformat(), alert.kind)
@@ -449,6 +454,11 @@ def _revoke(db: sqlite3.Connection, patient: str) -> int:
     gone += db.execute("DELETE FROM share_codes WHERE patient = ?", (patient,)).rowcount
     gone += db.execute("DELETE FROM report_tokens WHERE patient = ?", (patient,)).rowcount
     return gone
+
+
+def _alerts(rows: list[tuple[str, str, str, str, str]]) -> list[Alert]:
+    return [Alert(p, k, date.fromisoformat(d), datetime.fromisoformat(q), frozenset(json.loads(sent)))
+            for p, k, d, q, sent in rows]
 
 
 def _checkin(day: str, score: int, took_meds: int | None, history: str) -> Checkin:
