@@ -153,6 +153,9 @@ class BrokenStore:
     def load(self, user: str, since: object = None) -> UserRecord:
         raise RuntimeError("boom")
 
+    def load_with_links(self, user: str, since: object) -> UserRecord:
+        raise RuntimeError("boom")
+
     def save_profile(self, user: str, profile: Profile) -> None:
         raise RuntimeError("boom")
 

@@ -440,3 +440,29 @@ def test_two_devices_saving_the_same_day_at_once_lose_nothing(backend: Backend) 
         # UpdateItem conflicts (both racing on the same version) depend on timing.
         print(f"conditional-check conflicts over {ROUNDS} rounds: {conflicts}")
         assert conflicts.get("PutItem", 0) >= ROUNDS
+
+
+def test_the_launch_read_is_load_and_caregiver_links_in_one(store: Store) -> None:
+    """An account that logs its own pain, shares it, and follows someone, with a notice and counters
+    among its items: load_with_links gives exactly what load and caregiver_links give apart."""
+    carol = "amzn1.ask.account.CAROL"
+    for back in range(3):
+        store.save_checkin(ALICE, TODAY - timedelta(days=back), 4 + back, T0)
+    store.save_profile(ALICE, Profile(disclaimer_heard=True))
+    store.save_share_code(ALICE, "alice-code", "Alice", T0 + timedelta(hours=1))
+    assert store.claim_share_code("alice-code", BOB, T0)[0] == "ok"  # Bob follows Alice
+    store.save_share_code(BOB, "bob-code", "Bob", T0 + timedelta(hours=1))
+    assert store.claim_share_code("bob-code", ALICE, T0)[0] == "ok"  # and Alice follows Bob
+    store.save_share_code(carol, "carol-code", "Carol", T0 + timedelta(hours=1))
+    assert store.claim_share_code("carol-code", ALICE, T0)[0] == "ok"
+    store.revoke_sharing(carol)  # a notice for Alice
+    store.reserve_link_attempt(ALICE, T0, 5, 20)
+    store.save_report_token("tok", BOB, "Bob", T0 + timedelta(days=7), caregiver=ALICE)
+    store.save_share_code(ALICE, "alice-code-2", "Alice", T0 + timedelta(hours=1))
+    since = TODAY - timedelta(days=1)
+    record, links, ended = store.load_with_links(ALICE, since)
+    assert record == store.load(ALICE, since=since)
+    assert (links, ended) == store.caregiver_links(ALICE)
+    assert [link.label for link in links] == ["Bob"] and ended == ["Carol"]
+    assert [c.score for c in record.checkins] == [5, 4] and record.profile.disclaimer_heard
+    assert store.load_with_links(carol, since) == (store.load(carol, since=since), [], [])

@@ -21,7 +21,7 @@ from ask_sdk_model.ui import SimpleCard
 from recovery_coach import apl, budget, dialog
 from recovery_coach.checkins import Checkin, Thresholds
 from recovery_coach.content import Content
-from recovery_coach.records import Profile, UserRecord
+from recovery_coach.records import Link, Profile, UserRecord
 from recovery_coach.services import Services
 from recovery_coach.speech import join, to_ssml
 from recovery_coach.store import StoreUnavailable
@@ -144,6 +144,14 @@ class Turn:
             since = self.services.clock().date() - timedelta(days=RECENT_DAYS + 1)  # UTC: a superset
             self._record = self.services.store.load(self.user, since=since)
         return self._record
+
+    def record_and_links(self) -> tuple[UserRecord, list[Link], list[str]]:
+        """The record (as `record`), this account's links as a caregiver and its ended-link notices:
+        one store read, for the launch, which needs all three."""
+        since = self.services.clock().date() - timedelta(days=RECENT_DAYS + 1)
+        record, links, notices = self.services.store.load_with_links(self.user, since)
+        self._record = record
+        return record, links, notices
 
     def history(self) -> tuple[Checkin, ...]:
         """The check-ins that judging a score needs: the recent ones, and back to the procedure when

@@ -28,8 +28,7 @@ class LaunchHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)
         try:
-            record = t.record()
-            others, notices = t.services.store.caregiver_links(t.user)
+            record, others, notices = t.record_and_links()
             if others and only_caring(record):
                 return caregiver_launch(t, others)
             ended = sharing_ended(t, notices)

@@ -28,6 +28,10 @@ class Store(Protocol):
     def load(self, user: str, since: date | None = None) -> UserRecord:
         """The profile, and the check-ins from `since` on (none if `since` is None)."""
 
+    def load_with_links(self, user: str, since: date) -> tuple[UserRecord, list[Link], list[str]]:
+        """In one read, what a launch needs: `load(user, since)` and `caregiver_links(user)` (whether
+        this account also follows patients, and any ended-link notices)."""
+
     def save_checkin(self, user: str, day: date, score: int, at: datetime) -> Checkin:
         """Set the day's score. A score it replaces goes into the record's history; concurrent
         saves of the same day leave one record with every other value in its history. Returns only

@@ -167,11 +167,15 @@ class DynamoStore:
                 "get_item", until, Key={"pk": _pk(user), "sk": {"S": PROFILE}}, ConsistentRead=True
             ).get("Item")
             return UserRecord(profile=_profile(item))
-        items = self._query_all(until, _pk(user), between=(_day_key(since)["S"], PROFILE))
-        items = self._live(items)
-        profile = next((i for i in items if i["sk"]["S"] == PROFILE), None)
-        checkins = tuple(_checkin(i) for i in items if i["sk"]["S"].startswith(CHECKIN))
-        return UserRecord(profile=_profile(profile), checkins=checkins)
+        return _record(self._live(self._query_all(until, _pk(user), between=(_day_key(since)["S"], PROFILE))))
+
+    def load_with_links(self, user: str, since: date) -> tuple[UserRecord, list[Link], list[str]]:
+        """One Query from the first check-in day through every SHARE#PATIENT#… ('$' sorts right after
+        '#'): the profile and check-ins, then the share items, of which the few that are neither a
+        link nor a notice (the patient's own sharing, a caregiver's counters) are left out here."""
+        items = self._live(self._query_all(self._until(), _pk(user),
+                                           between=(_day_key(since)["S"], SHARE_PATIENT[:-1] + "$")))
+        return _record(items), *_care(user, items)
 
     # --- writes ------------------------------------------------------------------
     def save_checkin(self, user: str, day: date, score: int, at: datetime) -> Checkin:
@@ -501,10 +505,7 @@ class DynamoStore:
         right after '#'; the few LINKFAIL and MINTED items between them are left out here)."""
         items = self._live(self._query_all(self._until(), _pk(caregiver),
                                            between=(SHARE_ENDED, SHARE_PATIENT[:-1] + "$")))
-        links = [_link(i["sk"]["S"][len(SHARE_PATIENT):], caregiver, i) for i in items
-                 if i["sk"]["S"].startswith(SHARE_PATIENT)]
-        ended = [i["label"]["S"] for i in items if i["sk"]["S"].startswith(SHARE_ENDED) and i.get("label", {}).get("S")]
-        return _oldest_first(links), ended
+        return _care(caregiver, items)
 
     def forget_ended(self, caregiver: str) -> None:
         until = self._until()
@@ -634,6 +635,19 @@ class DynamoStore:
         except ClientError as e:
             if not _conditional_failed(e):
                 raise
+
+
+def _record(items: list[dict[str, Any]]) -> UserRecord:
+    """The profile and check-ins among a user's items."""
+    profile = next((i for i in items if i["sk"]["S"] == PROFILE), None)
+    return UserRecord(profile=_profile(profile), checkins=tuple(_checkin(i) for i in items if i["sk"]["S"].startswith(CHECKIN)))
+
+
+def _care(caregiver: str, items: list[dict[str, Any]]) -> tuple[list[Link], list[str]]:
+    """The caregiver's live links, oldest first, and ended-link notices, among their items."""
+    links = [_link(i["sk"]["S"][len(SHARE_PATIENT):], caregiver, i) for i in items if i["sk"]["S"].startswith(SHARE_PATIENT)]
+    ended = [i["label"]["S"] for i in items if i["sk"]["S"].startswith(SHARE_ENDED) and i.get("label", {}).get("S")]
+    return _oldest_first(links), ended
 
 
 def _alert(item: dict[str, Any]) -> Alert:

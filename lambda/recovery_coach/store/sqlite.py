@@ -181,17 +181,14 @@ class SqliteStore:
 
     def load(self, user: str, since: date | None = None) -> UserRecord:
         with self._tx() as db:
-            row = db.execute("SELECT data FROM profiles WHERE user = ?", (user,)).fetchone()
-            rows = []
-            if since is not None:
-                rows = db.execute(
-                    "SELECT day, score, took_meds, history FROM checkins WHERE user = ? AND day >= ? ORDER BY day",
-                    (user, since.isoformat()),
-                ).fetchall()
-        return UserRecord(
-            profile=Profile.from_dict(json.loads(row[0]) if row else None),
-            checkins=tuple(_checkin(*r) for r in rows),
-        )
+            return _record(db, user, since)
+
+    def load_with_links(self, user: str, since: date) -> tuple[UserRecord, list[Link], list[str]]:
+        with self._tx() as db:
+            record = _record(db, user, since)
+            links = _link_rows(db, "caregiver", user)
+            rows = db.execute("SELECT label FROM ended_links WHERE caregiver = ? ORDER BY seq", (user,)).fetchall()
+        return record, links, [label for (label,) in rows]
 
     def save_checkin(self, user: str, day: date, score: int, at: datetime) -> Checkin:
         with self._tx() as db:
@@ -437,6 +434,16 @@ def _hour(moment: datetime) -> str:
 def _utc(moment: datetime) -> str:
     """Sortable text for a moment: UTC, ISO 8601, fixed width."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def _record(db: sqlite3.Connection, user: str, since: date | None) -> UserRecord:
+    row = db.execute("SELECT data FROM profiles WHERE user = ?", (user,)).fetchone()
+    rows = []
+    if since is not None:
+        rows = db.execute("SELECT day, score, took_meds, history FROM checkins WHERE user = ? AND day >= ? ORDER BY day",
+                          (user, since.isoformat())).fetchall()
+    return UserRecord(profile=Profile.from_dict(json.loads(row[0]) if row else None),
+                      checkins=tuple(_checkin(*r) for r in rows))
 
 
 def _link_rows(db: sqlite3.Connection, column: str, user: str) -> list[Link]:
