@@ -47,8 +47,10 @@ TARGETS: dict[str, Any] = {
     "cold_vs_core": 1.1,
     "question_p99_ms": 2.0,
     "question_vs_hello": 1.5,
-    "round_trips": {"question": 0, "launch": 1, "checkin": 2, "summary": 1},
+    "round_trips": {"question": 0, "launch": 1, "checkin": 2, "summary": 1, "urgent": 0},
 }
+# The skill with caregiver alerts configured (issue 33): only what the alert adds to a patient's turn.
+ALERTS_ENV = {"LWA_CLIENT_ID": "amzn1.application-oa2-client.bench", "LWA_CLIENT_SECRET": "bench-secret"}
 
 
 def pct(values: list[float], p: float) -> float:
@@ -64,12 +66,16 @@ def ours_envelopes(n: int) -> dict[str, list[dict[str, Any]]]:
     def ask(name: str, words: str) -> dict[str, Any]:
         return envelope.intent(name, returning, session, {"question": envelope.slot_json("question", words)})
 
-    checkins = []
+    checkins, urgent = [], []
     for i in range(n // 3):
         device = envelope.Device(user_id=f"amzn1.ask.account.BENCH-CHECKIN-{i}")
         slots = {"score": envelope.slot_json("score", str(i % 11))}
         checkins.append(envelope.intent("CheckInIntent", device, envelope.Session(attributes={"disclaimer_done": True}), slots))
+        patient = envelope.Device(user_id=f"amzn1.ask.account.BENCH-URGENT-{i}")  # each a first warning sign today
+        urgent.append(envelope.intent("ReportSymptomIntent", patient, envelope.Session(),
+                                      {"symptom": envelope.slot_json("symptom", "I can't feel my legs")}))
     return {
+        "urgent": urgent,
         "launch": [envelope.launch(returning)] * (n // 3),
         "question": [ask("AskWhenIntent", "drive again")] * n,
         "uncovered": [ask("AskQuestionIntent", "go swimming")] * n,
@@ -215,6 +221,15 @@ def main() -> int:
             data, _ = child(skill, "warm", files[skill], envs[skill])
             warm[skill] = {k: {"p50_ms": round(pct(v["times_ms"], 50), 3), "p99_ms": round(pct(v["times_ms"], 99), 3),
                                "turns": len(v["times_ms"]), "round_trips": v["round_trips"]} for k, v in data.items()}
+        # The urgent reply again, with caregiver alerts configured: the same turns, now queueing an alert.
+        alerting = work / "ours-alerting.json"
+        both = ours_envelopes(args.turns)
+        alerting.write_text(json.dumps({"launch": both["launch"][:1], "urgent": both["urgent"]}))
+        data, _ = child("ours", "warm", alerting, envs["ours"] | ALERTS_ENV)
+        warm["ours+alerts"] = {"urgent": {"p50_ms": round(pct(data["urgent"]["times_ms"], 50), 3),
+                                          "p99_ms": round(pct(data["urgent"]["times_ms"], 99), 3),
+                                          "turns": len(data["urgent"]["times_ms"]),
+                                          "round_trips": data["urgent"]["round_trips"]}}
         results["warm"] = warm
         small = {}  # the same small envelope set size for every skill, so the file doesn't weigh in
         for skill in SKILLS:
@@ -234,6 +249,7 @@ def main() -> int:
         "cold_vs_core": round(c["ours"]["median"] / c["core"]["median"], 3),
         "question_vs_hello": round(warm["ours"]["question"]["p50_ms"] / warm["core"]["hello"]["p50_ms"], 3),
         "uncovered_vs_hello": round(warm["ours"]["uncovered"]["p50_ms"] / warm["core"]["hello"]["p50_ms"], 3),
+        "urgent_alerts_vs_urgent": round(warm["ours+alerts"]["urgent"]["p50_ms"] / warm["ours"]["urgent"]["p50_ms"], 3),
     }
     results["ratios"] = ratios
     cold = "cold_deployed" if "cold_deployed_vs_adapter" in ratios else "cold"  # as deployed, where measured
@@ -271,7 +287,7 @@ def report(r: dict[str, Any]) -> None:
             print(f"  ours' modules loaded: {c['ours_modules_loaded']}")
     print("\nwarm turns, in-process")
     print(f"  {'skill':8} {'turn':10} {'p50 ms':>8} {'p99 ms':>8} {'turns':>6} {'DynamoDB calls':>15}")
-    for s in SKILLS:
+    for s in w:
         for k, v in w[s].items():
             print(f"  {s:8} {k:10} {v['p50_ms']:8.3f} {v['p99_ms']:8.3f} {v['turns']:6d} {v['round_trips']:15.2f}")
     print(f"\npeak RSS after 1000 mixed turns, MB: {r['peak_rss_mb']}")
