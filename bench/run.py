@@ -145,6 +145,11 @@ def cold_runs(runs: int, files: dict[str, Path], envs: dict[str, dict[str, str]]
         f"ours_vs_{b}": round(statistics.median(o / x for o, x in zip(cold["ours"], cold[b], strict=True)), 3)
         for b in ("adapter", "core")
     }
+    # ... and their spread: the middle half of the rounds' ratios (25th to 75th percentile), min and max.
+    out["paired_ratio_spread"] = {
+        f"ours_vs_{b}": [round(q, 3) for q in (min(r), *statistics.quantiles(r, n=4)[::2], max(r))]
+        for b in ("adapter", "core") for r in [[o / x for o, x in zip(cold["ours"], cold[b], strict=True)]]
+    }
     return out
 
 
@@ -175,7 +180,8 @@ def main() -> int:
                PYTHONPATH=os.pathsep.join([str(ROOT / "lambda"), str(ROOT)]), PYTHONDONTWRITEBYTECODE="")
     results: dict[str, Any] = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                                "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                           "platform": platform.platform()}}
+                                           "platform": platform.platform(),
+                                           "load_average_start": [round(x, 2) for x in os.getloadavg()]}}
     with DynamoLocal() as local:
         client = make_client(local.endpoint)
         create_tables_from_template(client, ROOT / "template.yaml", table_name="bench-ours")
@@ -236,6 +242,7 @@ def main() -> int:
             small[skill] = work / f"{skill}-memory.json"
             small[skill].write_text(json.dumps(ours_envelopes(60) if skill == "ours" else hello_envelopes(60)))
         results["peak_rss_mb"] = {s: round(child(s, "memory", small[s], envs[s])[0]["peak_rss_mb"], 1) for s in SKILLS}
+    results["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     results["package"] = built.get("package")
     c = results["cold_start_ms"]
     ratios: dict[str, float] = {}
@@ -268,9 +275,16 @@ def main() -> int:
     return 0
 
 
+QUIET_LOAD = 1.0  # a 1-minute load average above this on 2 cores: the figures are the machine's, too
+
+
 def report(r: dict[str, Any]) -> None:
     w = r["warm"]
-    print(f"machine: {r['machine']['cpus']} cpus, Python {r['machine']['python']}")
+    m = r["machine"]
+    print(f"machine: {m['cpus']} cpus, Python {m['python']}; load average (1, 5, 15 min) at start "
+          f"{m['load_average_start']}, at end {m['load_average_end']}")
+    if max(m["load_average_start"][0], m["load_average_end"][0]) > QUIET_LOAD:
+        print(f"WARNING: load average above {QUIET_LOAD}: not a quiet machine; compare only within this run")
     for key, title in (("cold_start_deployed_ms", "as deployed (with our bytecode)"),
                        ("cold_start_deployed_source_only_ms", "as SAM's default build (no .pyc)"),
                        ("cold_start_ms", "from the dev tree, .pyc warmed")):
@@ -283,6 +297,8 @@ def report(r: dict[str, Any]) -> None:
             x = c[s]
             print(f"  {s:10} {x['median']:8.1f} {x['min']:8.1f} {x['max']:8.1f} {x['stdev']:7.1f} {x['import_median']:8.1f} "
                   f"{x['first_turn_median']:9.1f}")
+        print(f"  ours / baseline, per round: median {c['paired_ratio_median']}; "
+              f"min, quartiles, max {c['paired_ratio_spread']}")
         if "ours_modules_loaded" in c:
             print(f"  ours' modules loaded: {c['ours_modules_loaded']}")
     print("\nwarm turns, in-process")

@@ -31,7 +31,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-from recovery_coach.language import Concepts, features
+from recovery_coach.language import Concepts, features, pack_weights
 from tools.quality import GOALS, load_part
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -222,6 +222,7 @@ def main(argv: list[str]) -> int:
             continue  # `python -m tools.train_language red_flag_model` fits only that one
         model = build()
         path = CONTENT / "en" / name
+        model["weights"] = pack_weights(model["weights"])  # language.PACKED: 5 bytes a pair when loaded
         path.write_text(json.dumps(model, separators=(",", ":"), sort_keys=True) + "\n", encoding="utf-8")
         print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KiB)")
     return 0

@@ -8,10 +8,14 @@ and explainable (`recovery-coach explain`).
 """
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import math
 import re
+import struct
+from array import array
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,16 +109,39 @@ class Guess:
     runner_up_confidence: float
 
 
+# A model's weights as stored and held: per feature (sorted), its [class index, weight] pairs, all
+# packed into one buffer of (uint8, float32) records. Nested lists of floats cost ~100 bytes a pair
+# in Python; this costs 5 (BENCHMARKS.md: memory).
+PACKED = "packed-v1"
+_PAIR = struct.Struct("<Bf")
+
+
+def pack_weights(weights: Mapping[str, Sequence[Sequence[float]]]) -> dict[str, Any]:
+    """The stored form of per-feature [class index, weight] pairs (what tools/train_language writes)."""
+    names = sorted(weights)
+    blob = b"".join(_PAIR.pack(int(i), float(w)) for name in names for i, w in weights[name])
+    return {"format": PACKED, "features": names, "counts": [len(weights[name]) for name in names],
+            "pairs": base64.b64encode(blob).decode("ascii")}
+
+
 class LinearModel:
     """A multinomial logistic regression's weights: per feature, the classes it moves and by how much."""
 
-    def __init__(self, classes: list[str], bias: list[float], weights: dict[str, list[list[float]]],
+    def __init__(self, classes: list[str], bias: list[float], weights: Mapping[str, Any],
                  threshold: float, concepts: dict[str, list[str]] | None = None) -> None:
         self.classes = classes
         self.concepts = Concepts(concepts or {})  # the table it was fitted with, carried in the model
         self.bias = bias
-        # As read from the file: [class index, weight] pairs, used as they are (no copy at start).
-        self.weights = weights
+        packed = weights if weights.get("format") == PACKED else pack_weights(weights)
+        names: list[str] = packed["features"]
+        self.index = {name: k for k, name in enumerate(names)}  # feature -> its place
+        starts = array("I", [0])
+        for count in packed["counts"]:
+            starts.append(starts[-1] + int(count))
+        self._starts = starts
+        self._pairs = memoryview(base64.b64decode(packed["pairs"]))
+        if len(self._pairs) != starts[-1] * _PAIR.size or len(names) != len(packed["counts"]):
+            raise ValueError("the model's packed weights don't match its features")
         self.threshold = threshold  # below this confidence the best guess is not trusted
 
     @classmethod
@@ -122,12 +149,23 @@ class LinearModel:
         return cls(data["classes"], data["bias"], data["weights"], float(data.get("threshold", 0.0)),
                    data.get("concepts"))
 
+    def pairs(self, feature: str) -> list[tuple[int, float]]:
+        """The feature's [class index, weight] pairs; none for a feature the model doesn't know."""
+        k = self.index.get(feature)
+        if k is None:
+            return []
+        size = _PAIR.size
+        return list(_PAIR.iter_unpack(self._pairs[self._starts[k] * size: self._starts[k + 1] * size]))
+
     def probabilities(self, text: str) -> list[float]:
         """Each class's softmax probability for `text`, in the order of `classes`."""
         scores = list(self.bias)
+        size, starts, pairs, index = _PAIR.size, self._starts, self._pairs, self.index
         for feature in set(features(text, self.concepts)):
-            for i, w in self.weights.get(feature, ()):
-                scores[int(i)] += w
+            k = index.get(feature)
+            if k is not None:
+                for i, w in _PAIR.iter_unpack(pairs[starts[k] * size: starts[k + 1] * size]):
+                    scores[i] += w
         top = max(scores)
         exps = [math.exp(s - top) for s in scores]
         total = sum(exps)

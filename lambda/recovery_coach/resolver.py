@@ -365,7 +365,7 @@ class Resolver:
         words = said.split()
         if not 1 <= len(words) <= 3 or not all(re.fullmatch(r"[a-z][a-z'-]*", w) for w in words):
             return False
-        known = self.model.weights if self.model is not None else {}
+        known = self.model.index if self.model is not None else {}
         return not any(w in FILLERS or w in self._sample_words or stem(w) in known for w in words)
 
     def _match(self, said: str, today: date | None, samples: list[_Sample], loose: bool = False,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,22 @@ def test_a_question_with_a_carrier_in_the_middle_is_heard_whole(text: str, topic
     question = heard.slots["question"]["value"]
     match = load_content("en-US").knowledge.match(question)
     assert match.topic is not None and match.topic.id == topic, (question, match)
+
+
+def test_packed_weights_give_the_same_answers_as_the_pairs_they_pack() -> None:
+    from recovery_coach.language import pack_weights
+
+    pairs = {"drive": [[0, 1.25], [2, -0.5]], "lift": [[1, 2.0]], "@someone": [[2, 0.125]]}
+    packed = LinearModel(["a", "b", "c"], [0.1, 0.0, -0.1], pack_weights(pairs), 0.3)
+    for text in ("when can I drive", "can I lift my granddaughter", "hello"):
+        scores = [0.1, 0.0, -0.1]  # the sum the model stands for, by hand from the pairs
+        for feature in set(features(text, packed.concepts)):
+            for i, w in pairs.get(feature, []):
+                scores[int(i)] += w
+        expected = [math.exp(x) / sum(math.exp(y) for y in scores) for x in scores]
+        assert packed.probabilities(text) == pytest.approx(expected, abs=1e-6)
+    assert packed.probabilities("when can I drive") != packed.probabilities("hello")
+    assert packed.pairs("drive") == [(0, 1.25), (2, -0.5)] and packed.pairs("swim") == []
+    broken = dict(pack_weights(pairs), counts=[2, 1, 2])
+    with pytest.raises(ValueError):
+        LinearModel(["a", "b", "c"], [0.0] * 3, broken, 0.3)
