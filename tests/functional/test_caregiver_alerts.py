@@ -4,6 +4,7 @@ Alexa's API, after the patient's turn. Every turn goes through lambda_handler wi
 on both stores; the AWS path reads DynamoDB Local's own stream."""
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -321,4 +322,37 @@ def test_a_patient_who_checks_in_or_whose_caregivers_want_no_alerts_raises_none(
     linda.new_session()
     linda.say("log my pain as two")  # Linda checked in today
     assert alerts.handle_event({}, alerting) == {"queued": 0, "sent": 0}
+    assert alexa_api.proactive_events == []
+
+
+def test_no_log_line_holds_the_caregivers_id_the_label_or_what_was_said(
+    alerting: Services, alexa_api: FakeAlexaApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    linda, daughter = linda_and_her_alerted_daughter(alerting)
+    linda.say("log my pain as nine")
+    skill.after_response()  # sent
+    alexa_api.status_for[("POST", "/v1/proactiveEvents")] = 400
+    linda.new_session()
+    linda.say("I can't feel my legs")
+    skill.after_response()  # refused, and logged
+    alexa_api.status_for.clear()
+    assert alerts.drain(alerting) == 1  # sent later
+    assert len(alexa_api.proactive_events) == 2
+    text = caplog.text + "".join(r.getMessage() for r in caplog.records)
+    for secret in (daughter.device.user_id, linda.device.user_id, "Linda", "legs", "nine", *alexa_api.lwa_tokens,
+                   alexa_api.lwa_client_secret):
+        assert secret not in text, secret
+
+
+def test_a_caregiver_who_disables_the_skill_takes_their_alert_address_with_them(
+    alerting: Services, alexa_api: FakeAlexaApi
+) -> None:
+    linda, daughter = linda_and_her_alerted_daughter(alerting)
+    daughter.send(envelope.request({"type": "AlexaSkillEvent.SkillDisabled",
+                                    "body": {"userInformationPersistenceStatus": "NOT_PERSISTED"}}, daughter.device))
+    assert alerting.store.links_of_patient(user_key(linda.device.user_id)) == []
+    assert alerting.store.alerting_patients() == []
+    linda.say("log my pain as nine")
+    skill.after_response()
     assert alexa_api.proactive_events == []
