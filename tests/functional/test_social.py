@@ -25,6 +25,13 @@ def test_greetings_are_not_symptoms(services: Services, hello: str) -> None:
     assert reply.speech.startswith("Hello!") and PHONE not in reply.speech, reply.speech
 
 
+@pytest.mark.parametrize("asked", ["tell me what you can do", "what are you for", "how do I use this"])
+def test_asking_what_the_skill_does_is_answered_with_what_it_does(services: Services, asked: str) -> None:
+    """Not "the guide doesn't cover that": the question is about the skill, not about recovery."""
+    reply = Alexa().say(asked)
+    assert "You can ask me about pain" in reply and "log your pain" in reply and "doesn't cover" not in reply.speech
+
+
 def test_a_caregiver_is_greeted_with_the_caregivers_help(services: Services) -> None:
     carer = linked(share_as(Alexa(user="linda"), "call me Linda"), user="carer")
     assert "how is Linda doing" in carer.say("hello")
