@@ -124,9 +124,24 @@ def _local_alexa() -> Iterator[Any | None]:
         yield None
         return
     try:
+        _alerts_to(alexa)
         yield alexa
     finally:
         alexa.stop()
+
+
+def _alerts_to(alexa: Any) -> None:
+    """Caregiver alerts, for this run, go to the local Alexa (as Amazon's would), with this run's
+    credentials: a caregiver sees them as notifications when they next chat."""
+    from dataclasses import replace
+
+    from recovery_coach.local_alexa import CLIENT_ID, LWA_TOKEN
+    from recovery_coach.skill import default_services, install
+
+    services = default_services()
+    settings = replace(services.settings, lwa_client_id=CLIENT_ID, lwa_client_secret=alexa.token,
+                       lwa_token_url=alexa.endpoint + LWA_TOKEN, proactive_endpoint=alexa.endpoint)
+    install(replace(services, settings=settings, _proactive=None, queued=False))
 
 
 def _ask(args: argparse.Namespace, out: TextIO) -> int:
@@ -195,6 +210,8 @@ def _permission_answer(term: Terminal, request: dict[str, Any]) -> str:
 
 
 def _talk(talk: Conversation, term: Terminal) -> None:
+    for note in talk.alexa.notifications(talk.device.user_id) if talk.alexa is not None else []:
+        term.out.write(f"(Notification{' - urgent' if note['urgent'] else ''}) Alexa: One new message from {note['from']}.\n")
     term.show(response := talk.send("open " + talk.resolver.invocation))
     while True:
         request = _permission_request(response)

@@ -1,4 +1,6 @@
-"""The Alexa cloud's part, played on this computer: the Reminders API the skill calls, on 127.0.0.1.
+"""The Alexa cloud's part, played on this computer: the Reminders API the skill calls, on 127.0.0.1;
+and the Proactive Events API with its Login with Amazon token, so a caregiver's alerts arrive as the
+notifications Alexa would show (``notifications``).
 
 `recovery-coach chat` starts a :class:`LocalAlexa` and hands the skill its ``endpoint`` and ``token``
 as ``apiEndpoint`` and ``apiAccessToken``, so the skill's real client (``alexa_api.call``) sets,
@@ -31,6 +33,9 @@ from typing import Any
 
 HOST = "127.0.0.1"
 REMINDERS = "/v1/alerts/reminders"
+LWA_TOKEN = "/auth/o2/token"
+EVENTS = "/v1/proactiveEvents/stages/development"
+CLIENT_ID = "amzn1.application-oa2-client.local"  # the skill's "Alexa Client Id" here
 MAX_BODY = 64 * 1024  # a reminder is a few hundred bytes
 DRAIN_LIMIT = 1024 * 1024  # past this, a refused body is not read to the end: the connection is closed
 SOCKET_TIMEOUT = 10.0  # a client that stalls mid-request costs one thread for at most this long
@@ -104,7 +109,7 @@ class _File:
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
-            return {"reminders": [], "permissions": {}}
+            return {"reminders": [], "permissions": {}, "notifications": {}}
         state = json.loads(raw) if raw.strip() else {}
         if not isinstance(state, dict):
             raise ValueError(f"{self.path} is not a local Alexa file")
@@ -113,7 +118,10 @@ class _File:
             raise ValueError(f"{self.path} has no valid reminders list")
         if not isinstance(permissions, dict):
             raise ValueError(f"{self.path} has no valid permissions")
-        return {**state, "reminders": alerts, "permissions": permissions}
+        notes = state.get("notifications", {})
+        if not isinstance(notes, dict):
+            raise ValueError(f"{self.path} has no valid notifications")
+        return {**state, "reminders": alerts, "permissions": permissions, "notifications": notes}
 
     def _write(self, state: dict[str, Any]) -> None:
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")  # mode 0600
@@ -226,7 +234,39 @@ class LocalAlexa:
         self._file.update(change)
         return self.permissions(user_id)
 
+    def notifications(self, user_id: str) -> list[dict[str, Any]]:
+        """The user's unread notifications ({"from": label, "urgent": bool, "at": time}), oldest first,
+        marked read: what Alexa says when they ask for their notifications."""
+
+        def take(state: dict[str, Any]) -> list[dict[str, Any]]:
+            return list(state["notifications"].pop(user_id, []))
+
+        return list(self._file.update(take))
+
     # --- the API (called from the server's threads) ---------------------------------
+
+    def _token(self, form: dict[str, str]) -> tuple[int, Any]:
+        """Login with Amazon's client-credentials grant: the skill's id and secret (this run's token)."""
+        if form.get("grant_type") != "client_credentials" or form.get("scope") != "alexa::proactive_events":
+            raise ApiError(400, "invalid_request", "Unsupported grant or scope.")
+        if form.get("client_id") != CLIENT_ID or not secrets.compare_digest(form.get("client_secret", ""), self.token):
+            raise ApiError(401, "invalid_client", "Client authentication failed.")
+        return 200, {"access_token": self.token, "expires_in": 3600, "scope": "alexa::proactive_events",
+                     "token_type": "bearer"}
+
+    def _event(self, body: Any) -> tuple[int, Any]:
+        """One MessageAlert to one user: kept as their unread notification."""
+        try:
+            user = body["relevantAudience"]["payload"]["user"]
+            group = body["event"]["payload"]["messageGroup"]
+            name = group["creator"]["name"]
+        except (KeyError, TypeError) as err:
+            raise ApiError(400, "INVALID_REQUEST", "Not a MessageAlert event.") from err
+        if body["event"].get("name") != "AMAZON.MessageAlert.Activated" or not isinstance(user, str) or not isinstance(name, str):
+            raise ApiError(400, "INVALID_REQUEST", "Not a MessageAlert event.")
+        note = {"from": name, "urgent": group.get("urgency") == "URGENT", "at": self._now()}
+        self._file.update(lambda state: state["notifications"].setdefault(user, []).append(note))
+        return 202, None
 
     def _now(self) -> str:
         return alexa_time(self.clock())
@@ -274,6 +314,8 @@ class LocalAlexa:
         return 200, {}
 
     def _answer(self, method: str, path: str, body: Any) -> tuple[int, Any]:
+        if method == "POST" and path == EVENTS:
+            return self._event(body)
         if path == REMINDERS:
             if method == "POST":
                 return self._create(body)
@@ -323,6 +365,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self) -> tuple[int, Any]:
         alexa = self.server.alexa
         raw = self._body()
+        path = urllib.parse.urlsplit(self.path).path
+        if path == LWA_TOKEN and self.command == "POST":  # credentials in the form, not a bearer token
+            try:
+                form = dict(urllib.parse.parse_qsl(raw.decode("ascii"), strict_parsing=True))
+            except (UnicodeDecodeError, ValueError) as err:
+                raise ApiError(400, "invalid_request", "The form body could not be read.") from err
+            return alexa._token(form)
         given = self.headers.get("Authorization") or ""
         if not secrets.compare_digest(given.encode("utf-8", "replace"), f"Bearer {alexa.token}".encode()):
             raise ApiError(401, "UNAUTHORIZED", "The authentication token is not valid.")
@@ -330,7 +379,6 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw) if raw.strip() else None
         except (ValueError, RecursionError) as err:
             raise ApiError(400, "INVALID_REQUEST_BODY", "The body is not valid JSON.") from err
-        path = urllib.parse.urlsplit(self.path).path
         return alexa._answer(self.command, path, body)
 
     def _body(self) -> bytes:
