@@ -98,16 +98,6 @@ def _fill(text: Any, fields: Mapping[str, str], where: str) -> str:
         raise ValueError(f"{where}: {e}") from e
 
 
-def _check_cues(raw: Mapping[str, Any], fields: Mapping[str, str], where: str) -> None:
-    """Cues are training text for the topic model: each must be text whose placeholders resolve."""
-    cues = raw.get("cues") or []
-    if not isinstance(cues, list):
-        raise ValueError(f"{where}.cues: expected a list")
-    for phrase in cues:
-        if not words_of(_fill(phrase, fields, f"{where}.cues")):
-            raise ValueError(f"{where}: cue {phrase!r} has no words")
-
-
 def parse_knowledge(data: Mapping[str, Any], fields: Mapping[str, str], model_path: Path | None = None) -> Knowledge:
     """Build a Knowledge from knowledge.json data, filling the clinic's fields in.
 
@@ -130,14 +120,12 @@ def parse_knowledge(data: Mapping[str, Any], fields: Mapping[str, str], model_pa
         )
         if any(t.id == tid for t in order):
             raise ValueError(f"{where}: duplicate id")
-        _check_cues(raw, fields, where)
         order.append(topic)
 
     uncovered: list[str] = []
     for i, raw in enumerate(data.get("uncovered") or []):
         uid = raw.get("id") or f"uncovered_{i}"
         uncovered.append(uid)
-        _check_cues(raw, fields, f"uncovered {uid}")
     return Knowledge(topics={t.id: t for t in order}, uncovered_ids=tuple(uncovered), model_path=model_path)
 
 

@@ -396,3 +396,13 @@ def test_malformed_content_is_rejected(raw: dict) -> None:
 def test_another_clinics_doctor_is_asked_about_by_name(raw: dict) -> None:
     other = parse_knowledge(raw, OTHER_CLINIC, MODEL)
     assert other.match("who is Dr. Alvarez").topic == other.topics["office"]
+
+
+def test_every_cue_is_text_whose_placeholders_resolve() -> None:
+    """Cues are the topic model's training text (tools/train_language.py fills them with the clinic's
+    fields); the skill never reads them, so they are checked here rather than at every cold start."""
+    for path in sorted(KNOWLEDGE.parent.parent.glob("*/knowledge.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for part in (*data.get("topics", []), *data.get("uncovered", [])):
+            for cue in part.get("cues") or []:
+                assert isinstance(cue, str) and language_words(cue.format(**FIELDS)), (path.parent.name, cue)
