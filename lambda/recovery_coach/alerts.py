@@ -61,7 +61,8 @@ def deliver(services: Services, alert: Alert) -> int:
             continue  # another sender has this caregiver
         # The same id on every retry of this alert to this caregiver, and nothing readable in it.
         reference = hashlib.sha256(f"{alert.patient}|{alert.kind}|{alert.day}|{link.caregiver}".encode()).hexdigest()[:32]
-        if services.proactive().send(link.alert_to, link.label, alert.kind == "flag", reference=reference):
+        if services.proactive().send(link.alert_to, link.label, alert.kind == "flag", link.alert_endpoint,
+                                     reference=reference):
             sent += 1
         else:
             failed = True

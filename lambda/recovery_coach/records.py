@@ -56,6 +56,9 @@ class Link:
     # The caregiver's own Alexa user id, only while they want alerts about this patient: the one
     # thing the Proactive Events API addresses. Never logged (not in repr); it goes with the link.
     alert_to: str | None = field(default=None, repr=False)
+    # The Alexa API host of the caregiver's region (their requests' apiEndpoint), where alerts to them
+    # go; None: the configured PROACTIVE_ENDPOINT.
+    alert_endpoint: str | None = None
 
 
 @dataclass(frozen=True)

@@ -108,3 +108,16 @@ def test_a_patients_recent_alerts_are_theirs_alone_from_a_day_on(store: Store) -
     assert [(a.kind, a.day) for a in store.patient_alerts(PATIENT, TODAY - timedelta(days=2))] == [
         ("flag", TODAY - timedelta(days=2)), ("score", TODAY), ("flag", TODAY)]
     assert [a.kind for a in store.patient_alerts(PATIENT, TODAY)] == ["score", "flag"]
+
+
+def test_the_caregivers_region_goes_with_their_alert_address(store: Store) -> None:
+    share(store, PATIENT, CARER, "c1")
+    store.set_alerts(CARER, CARER_ID, "https://api.eu.amazonalexa.com")
+    [link] = store.links_of_patient(PATIENT)
+    assert (link.alert_to, link.alert_endpoint) == (CARER_ID, "https://api.eu.amazonalexa.com")
+    store.set_alerts(CARER, CARER_ID)  # said again from a request with no region: the configured one
+    assert store.links_of_patient(PATIENT)[0].alert_endpoint is None
+    store.set_alerts(CARER, CARER_ID, "https://api.fe.amazonalexa.com")
+    store.set_alerts(CARER, None)
+    [link] = store.links_of_patient(PATIENT)
+    assert (link.alert_to, link.alert_endpoint) == (None, None)

@@ -356,3 +356,40 @@ def test_a_caregiver_who_disables_the_skill_takes_their_alert_address_with_them(
     linda.say("log my pain as nine")
     skill.after_response()
     assert alexa_api.proactive_events == []
+
+
+@pytest.mark.parametrize(("said_from", "kept"), [
+    ("https://api.eu.amazonalexa.com", "https://api.eu.amazonalexa.com"),  # an en-GB caregiver's Echo
+    ("https://api.fe.amazonalexa.com/", "https://api.fe.amazonalexa.com"),
+    ("http://api.eu.amazonalexa.com", None),  # not https: the configured one
+    ("https://api.eu.amazonalexa.com.evil.example", None),
+    ("https://127.0.0.1:8443", None),
+])
+def test_alerts_go_to_the_caregivers_own_region(alerting: Services, said_from: str, kept: str | None) -> None:
+    linda = Alexa(user="linda")
+    daughter = linked(share(linda, "Linda"), "daughter")
+    daughter.device.api_endpoint = said_from
+    daughter.say("send me alerts")
+    daughter.say("yes")
+    assert [link.alert_endpoint for link in alerting.store.links_of_patient(user_key(linda.device.user_id))] == [kept]
+
+
+def test_an_alert_is_sent_to_the_region_kept_with_the_link(
+    tmp_path: Path, clock: Clock, alexa_api: FakeAlexaApi
+) -> None:
+    """Nothing answers at the configured endpoint: the alert arrives only because it went to the
+    caregiver's own (here, the stub)."""
+    from tests.alexa_api_server import refused_endpoint
+
+    with refused_endpoint() as nowhere:
+        services = install(SqliteStore(tmp_path / "r.sqlite3"), clock, **{**alert_settings(alexa_api),
+                                                                            "proactive_endpoint": nowhere})
+        try:
+            linda = Alexa(user="linda")
+            daughter = linked(share(linda, "Linda"), "daughter")
+            services.store.set_alerts(user_key(daughter.device.user_id), daughter.device.user_id, alexa_api.endpoint)
+            linda.say("log my pain as nine")
+            skill.after_response()
+            assert len(alexa_api.proactive_events) == 1
+        finally:
+            skill._skill = None

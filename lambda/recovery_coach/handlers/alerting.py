@@ -7,6 +7,7 @@ the patient stopping sharing or either side deleting their data removes it.
 """
 from __future__ import annotations
 
+import urllib.parse
 from typing import Any
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
@@ -30,6 +31,19 @@ def _user_id(t: Turn) -> str:
     return str(t.h.request_envelope.context.system.user.user_id)
 
 
+def _region(t: Turn) -> str | None:
+    """The Alexa API host of the caregiver's region, from their own request (North America, Europe
+    or the Far East: a skill in five locales has users in all three). Only Amazon's own https hosts
+    are kept; anything else (a local Alexa on this computer) leaves the configured one."""
+    endpoint = t.h.request_envelope.context.system.api_endpoint
+    if not isinstance(endpoint, str):
+        return None
+    parts = urllib.parse.urlsplit(endpoint)
+    host = parts.hostname or ""
+    ok = parts.scheme == "https" and (host == "amazonalexa.com" or host.endswith(".amazonalexa.com")) and parts.path in ("", "/")
+    return f"https://{host}" if ok and not parts.port and not parts.username else None
+
+
 def _names(links: list[Link]) -> list[str]:
     return list(dict.fromkeys(link.label for link in links))
 
@@ -49,7 +63,7 @@ def alerts_on(t: Turn) -> Response:
 
 def consented(t: Turn) -> Response:
     try:
-        count = t.services.store.set_alerts(t.user, _user_id(t))
+        count = t.services.store.set_alerts(t.user, _user_id(t), _region(t))
     except StoreUnavailable:
         return t.reply(t.t("alerts.not_saved"), ask=t.t("ask.next"))
     if not count:  # every link ended while we were asking
@@ -74,7 +88,7 @@ def extended(t: Turn, link: Link) -> str | None:
         links = t.services.store.links_of_caregiver(t.user)
         if not any(other.alert_to for other in links if other.patient != link.patient):
             return None
-        t.services.store.set_alerts(t.user, _user_id(t))
+        t.services.store.set_alerts(t.user, _user_id(t), _region(t))
     except StoreUnavailable:
         return None
     return t.t("alerts.extended", label=link.label)

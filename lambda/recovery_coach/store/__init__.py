@@ -104,10 +104,11 @@ class Store(Protocol):
         that caregiver is still linked."""
 
     # --- caregiver alerts ---------------------------------------------------------
-    def set_alerts(self, caregiver: str, to: str | None) -> int:
-        """Alerts about every patient the caregiver follows now go to `to` (their Alexa user id), or
-        stop (None). Kept on the links alone, so it goes with each link, and with either side's
-        data. Returns how many links carry it."""
+    def set_alerts(self, caregiver: str, to: str | None, endpoint: str | None = None) -> int:
+        """Alerts about every patient the caregiver follows now go to `to` (their Alexa user id), at
+        `endpoint` (their region's API host; None: the configured one), or stop (`to` None). Kept on
+        the links alone, so it goes with each link, and with either side's data. Returns how many
+        links carry it."""
 
     def alerting_patients(self) -> list[str]:
         """The patients at least one caregiver wants alerts about (for the daily missed-days check)."""

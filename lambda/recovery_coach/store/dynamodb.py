@@ -551,21 +551,24 @@ class DynamoStore:
 
 
     # --- caregiver alerts ------------------------------------------------------------
-    def set_alerts(self, caregiver: str, to: str | None) -> int:
+    def set_alerts(self, caregiver: str, to: str | None, endpoint: str | None = None) -> int:
         """Both halves of each of the caregiver's links; an update only touches an item that exists."""
         until = self._until()
         halves = self._query_all(until, _pk(caregiver), SHARE_PATIENT, projection="pk, sk")
-        mine: dict[str, Any] = ({"UpdateExpression": "SET alert_to = :t", "ExpressionAttributeValues": {":t": {"S": to}}}
-                                if to else {"UpdateExpression": "REMOVE alert_to"})
-        # The patient's half is also what the alerting index lists.
-        theirs: dict[str, Any] = ({"UpdateExpression": f"SET alert_to = :t, {ALERTING} = :one",
-                                   "ExpressionAttributeValues": {":t": {"S": to}, ":one": {"S": "1"}}}
-                                  if to else {"UpdateExpression": f"REMOVE alert_to, {ALERTING}"})
+        if to:
+            values: dict[str, Any] = {":t": {"S": to}, **({":e": {"S": endpoint}} if endpoint else {})}
+            sets, removes = ["alert_to = :t", *(["alert_endpoint = :e"] if endpoint else [])], ([] if endpoint else ["alert_endpoint"])
+            mine = _update(sets, removes, values)
+            # The patient's half is also what the alerting index lists.
+            theirs = _update([*sets, f"{ALERTING} = :one"], removes, {**values, ":one": {"S": "1"}})
+        else:
+            mine = _update([], ["alert_to", "alert_endpoint"], {})
+            theirs = _update([], ["alert_to", "alert_endpoint", ALERTING], {})
         carried = 0
         for item in halves:
-            for key, change in (({"pk": item["pk"], "sk": item["sk"]}, mine), (_other_half(caregiver, item)[0], theirs)):
+            for key, update in (({"pk": item["pk"], "sk": item["sk"]}, mine), (_other_half(caregiver, item)[0], theirs)):
                 try:
-                    self._call("update_item", until, Key=key, ConditionExpression="attribute_exists(pk)", **change)
+                    self._call("update_item", until, Key=key, ConditionExpression="attribute_exists(pk)", **update)
                 except ClientError as e:
                     if not _conditional_failed(e):
                         raise
@@ -637,6 +640,12 @@ class DynamoStore:
                 raise
 
 
+def _update(sets: list[str], removes: list[str], values: dict[str, Any]) -> dict[str, Any]:
+    """UpdateItem's expression arguments for these SET and REMOVE clauses."""
+    clauses = ([f"SET {', '.join(sets)}"] if sets else []) + ([f"REMOVE {', '.join(removes)}"] if removes else [])
+    return {"UpdateExpression": " ".join(clauses), **({"ExpressionAttributeValues": values} if values else {})}
+
+
 def _record(items: list[dict[str, Any]]) -> UserRecord:
     """The profile and check-ins among a user's items."""
     profile = next((i for i in items if i["sk"]["S"] == PROFILE), None)
@@ -687,7 +696,7 @@ def _oldest_first(links: list[Link]) -> list[Link]:
 
 def _link(patient: str, caregiver: str, item: dict[str, Any]) -> Link:
     return Link(patient, caregiver, item["label"]["S"], datetime.fromisoformat(item["since"]["S"]),
-                item.get("alert_to", {}).get("S"))
+                item.get("alert_to", {}).get("S"), item.get("alert_endpoint", {}).get("S"))
 
 
 def _profile(item: dict[str, Any] | None) -> Profile:

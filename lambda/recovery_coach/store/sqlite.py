@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS links (
     label TEXT NOT NULL,
     since TEXT NOT NULL,
     alert_to TEXT,  -- the caregiver's Alexa user id, only while they want alerts about this patient
+    alert_endpoint TEXT,  -- and their region's Alexa API host
     PRIMARY KEY (patient, caregiver)
 );
 CREATE INDEX IF NOT EXISTS links_by_caregiver ON links (caregiver);
@@ -134,8 +135,10 @@ class SqliteStore:
             columns = {row[1] for row in db.execute("PRAGMA table_info(report_tokens)")}
             if "caregiver" not in columns:  # a file from before report links were tied to who minted them
                 db.execute("ALTER TABLE report_tokens ADD COLUMN caregiver TEXT")
-            if "alert_to" not in {row[1] for row in db.execute("PRAGMA table_info(links)")}:  # from before alerts
-                db.execute("ALTER TABLE links ADD COLUMN alert_to TEXT")
+            link_columns = {row[1] for row in db.execute("PRAGMA table_info(links)")}
+            for column in ("alert_to", "alert_endpoint"):  # a file from before alerts
+                if column not in link_columns:
+                    db.execute(f"ALTER TABLE links ADD COLUMN {column} TEXT")
             db.execute("COMMIT")
         except BaseException:
             db.close()
@@ -369,9 +372,10 @@ class SqliteStore:
         return ReportAccess(row[0], row[1], datetime.fromisoformat(row[2])) if row else None
 
     # --- caregiver alerts ----------------------------------------------------------
-    def set_alerts(self, caregiver: str, to: str | None) -> int:
+    def set_alerts(self, caregiver: str, to: str | None, endpoint: str | None = None) -> int:
         with self._tx() as db:
-            return db.execute("UPDATE links SET alert_to = ? WHERE caregiver = ?", (to, caregiver)).rowcount
+            return db.execute("UPDATE links SET alert_to = ?, alert_endpoint = ? WHERE caregiver = ?",
+                              (to, endpoint if to else None, caregiver)).rowcount
 
     def alerting_patients(self) -> list[str]:
         with self._tx() as db:
@@ -449,9 +453,10 @@ def _record(db: sqlite3.Connection, user: str, since: date | None) -> UserRecord
 def _link_rows(db: sqlite3.Connection, column: str, user: str) -> list[Link]:
     """The links whose `column` ("patient" or "caregiver") is `user`, oldest first, then by label."""
     rows = db.execute(
-        f"SELECT patient, caregiver, label, since, alert_to FROM links WHERE {column} = ? ORDER BY since, label", (user,)
+        f"SELECT patient, caregiver, label, since, alert_to, alert_endpoint FROM links WHERE {column} = ? "
+        "ORDER BY since, label", (user,)
     ).fetchall()
-    return [Link(p, c, label, datetime.fromisoformat(since), to) for p, c, label, since, to in rows]
+    return [Link(p, c, label, datetime.fromisoformat(since), to, where) for p, c, label, since, to, where in rows]
 
 
 def _revoke(db: sqlite3.Connection, patient: str) -> int:
