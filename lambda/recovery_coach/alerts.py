@@ -4,8 +4,8 @@ A turn never sends: it queues (``queue``), in a short, bounded write after its r
 an alert never holds up what the patient hears, and a store that is down costs only the alert.
 Sending (``deliver``) happens after the response: in AWS the table's stream hands each new queued
 alert to the alerts function (``on_stream``) within seconds; the daily run (``check_missed``, then
-``drain``) queues missed-days alerts and sends anything still due; the webhook and the CLI drain the queue after they have
-answered (``drain``).
+``drain``) queues missed-days alerts and sends anything still due; the webhook and the CLI drain the
+queue after they have answered (``drain``).
 
 Each consenting caregiver of the patient gets one AMAZON.MessageAlert.Activated notification,
 which names only the label the patient chose; the detail is spoken at the caregiver's next launch.
@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from recovery_coach import budget
@@ -137,20 +137,22 @@ def _queued(record: Any) -> Alert | None:
     """The alert a stream record inserted, if it is one."""
     if not isinstance(record, dict) or record.get("eventName") != "INSERT":
         return None
+    from recovery_coach.store.dynamodb import alert_of  # only the stream's (AWS) path reads items
+
     image = (record.get("dynamodb") or {}).get("NewImage") or {}
     try:
         if image["pk"]["S"] != ALERT_QUEUE_KEY or image["kind"]["S"] not in ALERT_KINDS:
             return None
-        return Alert(image["patient"]["S"], image["kind"]["S"], date.fromisoformat(image["day"]["S"]),
-                     datetime.fromisoformat(image["queued"]["S"]))
-    except (KeyError, TypeError, ValueError):
+        return alert_of(image)
+    except (KeyError, TypeError, ValueError, AttributeError):
         return None
 
 
 def handle_event(event: Any, services: Services | None = None) -> dict[str, int]:
     """The alerts function (alerts_function.py): a stream batch delivers its new alerts; anything
-    else (the daily schedule) queues missed-days alerts, then sends what is still due. A store that can't be read raises, so Lambda
-    tries the batch again; the claims keep a caregiver from getting an alert twice."""
+    else (the daily schedule) queues missed-days alerts, then sends what is still due. A store that
+    can't be read raises, so Lambda tries the batch again; the claims keep a caregiver from getting
+    an alert twice."""
     services = services or _services()
     if isinstance(event, dict) and "Records" in event:
         return {"sent": on_stream(services, event)}

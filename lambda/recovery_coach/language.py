@@ -15,7 +15,7 @@ import math
 import re
 import struct
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -151,21 +151,20 @@ class LinearModel:
 
     def pairs(self, feature: str) -> list[tuple[int, float]]:
         """The feature's [class index, weight] pairs; none for a feature the model doesn't know."""
+        return list(self._pairs_of(feature))
+
+    def _pairs_of(self, feature: str) -> Iterator[tuple[int, float]]:
         k = self.index.get(feature)
         if k is None:
-            return []
-        size = _PAIR.size
-        return list(_PAIR.iter_unpack(self._pairs[self._starts[k] * size: self._starts[k + 1] * size]))
+            return iter(())
+        return _PAIR.iter_unpack(self._pairs[self._starts[k] * _PAIR.size: self._starts[k + 1] * _PAIR.size])
 
     def probabilities(self, text: str) -> list[float]:
         """Each class's softmax probability for `text`, in the order of `classes`."""
         scores = list(self.bias)
-        size, starts, pairs, index = _PAIR.size, self._starts, self._pairs, self.index
         for feature in set(features(text, self.concepts)):
-            k = index.get(feature)
-            if k is not None:
-                for i, w in _PAIR.iter_unpack(pairs[starts[k] * size: starts[k + 1] * size]):
-                    scores[i] += w
+            for i, w in self._pairs_of(feature):
+                scores[i] += w
         top = max(scores)
         exps = [math.exp(s - top) for s in scores]
         total = sum(exps)

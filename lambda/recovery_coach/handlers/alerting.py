@@ -68,9 +68,8 @@ def consented(t: Turn) -> Response:
         return t.reply(t.t("alerts.not_saved"), ask=t.t("ask.next"))
     if not count:  # every link ended while we were asking
         return t.reply(t.t("alerts.no_patient"), ask=t.t("ask.next"))
-    names = phrases.listed(t, _names(t.services.store.links_of_caregiver(t.user)))
     t.h.response_builder.set_card(AskForPermissionsConsentCard(permissions=[NOTIFICATIONS]))
-    return t.reply(t.t("alerts.on", labels=names), ask=t.t("ask.next"))
+    return t.reply(t.t("alerts.on", labels=t.pending["words"]["labels"]), ask=t.t("ask.next"))
 
 
 def alerts_off(t: Turn) -> Response:

@@ -310,20 +310,17 @@ class DynamoStore:
         if between:
             condition += " AND sk BETWEEN :from AND :to"
             values = {**values, ":from": {"S": between[0]}, ":to": {"S": between[1]}}
+        return self._pages(until, ConsistentRead=True,  # a write just before must be seen (and must not survive a delete)
+                           KeyConditionExpression=condition, ExpressionAttributeValues=values,
+                           **({"ProjectionExpression": projection} if projection else {}))
+
+    def _pages(self, until: float, **query: Any) -> list[dict[str, Any]]:
+        """Every item one Query finds, all pages."""
         items: list[dict[str, Any]] = []
         start: dict[str, Any] | None = None
         while True:
-            optional: dict[str, Any] = {"ProjectionExpression": projection} if projection else {}
-            if start:
-                optional["ExclusiveStartKey"] = start
-            page = self._call(
-                "query",
-                until,
-                ConsistentRead=True,  # a write just before must be seen (and must not survive a delete)
-                KeyConditionExpression=condition,
-                ExpressionAttributeValues=values,
-                **optional,
-            )
+            more: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
+            page = self._call("query", until, **query, **more)
             items.extend(page.get("Items", []))
             start = page.get("LastEvaluatedKey")
             if not start:
@@ -556,8 +553,10 @@ class DynamoStore:
         until = self._until()
         halves = self._query_all(until, _pk(caregiver), SHARE_PATIENT, projection="pk, sk")
         if to:
-            values: dict[str, Any] = {":t": {"S": to}, **({":e": {"S": endpoint}} if endpoint else {})}
-            sets, removes = ["alert_to = :t", *(["alert_endpoint = :e"] if endpoint else [])], ([] if endpoint else ["alert_endpoint"])
+            values: dict[str, Any] = {":t": {"S": to}}
+            sets, removes = ["alert_to = :t"], ["alert_endpoint"]
+            if endpoint:
+                values[":e"], sets, removes = {"S": endpoint}, [*sets, "alert_endpoint = :e"], []
             mine = _update(sets, removes, values)
             # The patient's half is also what the alerting index lists.
             theirs = _update([*sets, f"{ALERTING} = :one"], removes, {**values, ":one": {"S": "1"}})
@@ -577,23 +576,15 @@ class DynamoStore:
 
     def alerting_patients(self) -> list[str]:
         """One Query of the sparse alerting index (all pages); a patient with two such caregivers once."""
-        until, start = self._until(), None
-        patients: set[str] = set()
-        while True:
-            page = self._call("query", until, IndexName=ALERTING, KeyConditionExpression="#a = :one",
-                              ExpressionAttributeNames={"#a": ALERTING}, ExpressionAttributeValues={":one": {"S": "1"}},
-                              **({"ExclusiveStartKey": start} if start else {}))
-            patients.update(i["pk"]["S"][len("USER#"):] for i in page.get("Items", []))
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                return sorted(patients)
+        items = self._pages(self._until(), IndexName=ALERTING, KeyConditionExpression="#a = :one",
+                            ExpressionAttributeNames={"#a": ALERTING}, ExpressionAttributeValues={":one": {"S": "1"}})
+        return sorted({i["pk"]["S"][len("USER#"):] for i in items})
 
     def queue_alert(self, patient: str, kind: str, day: date, now: datetime) -> bool:
         moment = int(now.timestamp())
         try:
             self._call("put_item", self._until(), Item={
-                "pk": {"S": ALERTQ}, "sk": {"S": f"{patient}#{day.isoformat()}#{kind}"},
-                "patient": {"S": patient}, "kind": {"S": kind}, "day": {"S": day.isoformat()},
+                **_alert_key(patient, day, kind), "patient": {"S": patient}, "kind": {"S": kind}, "day": {"S": day.isoformat()},
                 "queued": {"S": now.astimezone(timezone.utc).isoformat()},
                 "expires_at": {"N": str(moment + ALERT_KEPT_SECONDS)},
             }, ConditionExpression="attribute_not_exists(pk) OR expires_at <= :now",
@@ -606,15 +597,15 @@ class DynamoStore:
 
     def alerts_due(self, now: datetime, since: datetime) -> list[Alert]:
         items = self._live(self._query_all(self._until(), {"S": ALERTQ}))
-        due = [_alert(i) for i in items if "done" not in i]
+        due = [alert_of(i) for i in items if "done" not in i]
         return sorted((a for a in due if a.queued > since), key=lambda a: a.queued)[:100]
 
     def patient_alerts(self, patient: str, since: date) -> list[Alert]:
         items = self._live(self._query_all(self._until(), {"S": ALERTQ}, f"{patient}#"))
-        return sorted((a for a in map(_alert, items) if a.day >= since), key=lambda a: (a.day, a.queued))
+        return sorted((a for a in map(alert_of, items) if a.day >= since), key=lambda a: (a.day, a.queued))
 
     def mark_alert(self, alert: Alert, caregiver: str, sent: bool) -> bool:
-        key = {"pk": {"S": ALERTQ}, "sk": {"S": f"{alert.patient}#{alert.day.isoformat()}#{alert.kind}"}}
+        key = _alert_key(alert.patient, alert.day, alert.kind)
         values = {":c": {"SS": [caregiver]}, ":one": {"S": caregiver}}
         try:
             if sent:
@@ -631,7 +622,7 @@ class DynamoStore:
         return True
 
     def finish_alert(self, alert: Alert) -> None:
-        key = {"pk": {"S": ALERTQ}, "sk": {"S": f"{alert.patient}#{alert.day.isoformat()}#{alert.kind}"}}
+        key = _alert_key(alert.patient, alert.day, alert.kind)
         try:
             self._call("update_item", self._until(), Key=key, UpdateExpression="SET done = :t",
                        ConditionExpression="attribute_exists(pk)", ExpressionAttributeValues={":t": {"BOOL": True}})
@@ -659,7 +650,13 @@ def _care(caregiver: str, items: list[dict[str, Any]]) -> tuple[list[Link], list
     return _oldest_first(links), ended
 
 
-def _alert(item: dict[str, Any]) -> Alert:
+def _alert_key(patient: str, day: date, kind: str) -> dict[str, Any]:
+    """A queued alert's key: under ALERTQ, sorted by patient (so a patient's are one Query)."""
+    return {"pk": {"S": ALERTQ}, "sk": {"S": f"{patient}#{day.isoformat()}#{kind}"}}
+
+
+def alert_of(item: dict[str, Any]) -> Alert:
+    """A queued alert from its item, as a Query or the table's stream (NewImage) gives it."""
     return Alert(item["patient"]["S"], item["kind"]["S"], date.fromisoformat(item["day"]["S"]),
                  datetime.fromisoformat(item["queued"]["S"]), frozenset(item.get("sent", {}).get("SS", [])))
 
