@@ -39,4 +39,9 @@ def call(app: Any, method: str, path: str, body: bytes = b"", headers: dict[str,
         seen["status"], seen["headers"] = int(status.split()[0]), dict(response_headers)
 
     chunks = app(environ, start_response)
-    return HttpReply(seen["status"], seen["headers"], b"".join(chunks))
+    try:
+        body = b"".join(chunks)
+    finally:
+        if hasattr(chunks, "close"):  # PEP 3333: the server calls close() once the body is sent
+            chunks.close()
+    return HttpReply(seen["status"], seen["headers"], body)

@@ -393,3 +393,22 @@ def test_an_alert_is_sent_to_the_region_kept_with_the_link(
             assert len(alexa_api.proactive_events) == 1
         finally:
             skill._skill = None
+
+
+def test_the_self_hosted_endpoint_sends_the_alerts_once_its_answer_is_out(
+    alerting: Services, alexa_api: FakeAlexaApi
+) -> None:
+    """recovery-coach serve: the WSGI body is the patient's answer; the queued alert goes out when the
+    server closes the response (PEP 3333), not before the answer."""
+    import json as json_module
+
+    from recovery_coach.webhook.app import SkillApp
+    from tests.wsgi_client import call
+
+    linda, _ = linda_and_her_alerted_daughter(alerting)
+    app = SkillApp(alerting.settings, None, skill.handle_event)  # verification: the webhook tests' business
+    event = envelope.intent("CheckInIntent", linda.device, envelope.Session(),
+                            {"score": envelope.slot_json("score", "9")})
+    reply = call(app, "POST", alerting.settings.alexa_route, json_module.dumps(event).encode())
+    assert reply.status == 200 and "Saved: your pain is 9" in reply.json()["response"]["outputSpeech"]["ssml"]
+    assert [b["event"]["payload"]["messageGroup"]["creator"]["name"] for b in events(alexa_api)] == ["Linda"]
