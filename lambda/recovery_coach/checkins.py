@@ -1,6 +1,7 @@
 """Daily pain check-ins: validation, comparison, warnings and weekly trends. Plain values only."""
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,11 +42,17 @@ _NUM = r"(\d{1,2}|zero|one|two|three|four|five|six|seven|eight|nine|ten)"
 # before "out of ten" / "/10"; never one that counts something ("I'm 9 days out", "it's 2 weeks"), nor
 # someone else's ("her pain is an eight").
 _NOT_A_COUNT = r"\b(?!\s+(?:days?|weeks?|months?|years?|hours?|minutes?|times?|pills?|tablets?|degrees?|am|pm|oclock|of))"
-_SCORE_SAID = re.compile(
+_SCORE_SAID = (
     r"(?:(?:^|\bmy\s+|\bthe\s+)(?:pain|score|pain\s+level|pain\s+score)s?|\bit|\bits|\bthats|\bim)"
     r"(?:\s+(?:is|s|was|at|about|around|like|a|an|maybe|probably|honestly))*\s+" + _NUM + _NOT_A_COUNT
     + r"|^(?:a\s+|an\s+)?" + _NUM + r"(?=\s*(?:$|[,.;]|and\b|but\b|now\b|today\b))"  # a carrier took "it's a"
     + r"|\b" + _NUM + r"\s*(?:out\s+of\s+(?:10|ten)|/\s*10)\b")
+
+
+@functools.cache
+def _score_said() -> re.Pattern[str]:
+    """_SCORE_SAID compiled on first use: a few ms that a launch or a question need not pay."""
+    return re.compile(_SCORE_SAID)
 
 
 def score_in(text: str) -> int | None:
@@ -53,7 +60,7 @@ def score_in(text: str) -> int | None:
     feel my legs"), or None: none said that way, or two different ones."""
     flat = re.sub(r"['\u2019]", "", text.lower())
     found = {_SCORE_NUMBERS.get(n, None) if not n.isdigit() else int(n)
-             for m in _SCORE_SAID.finditer(flat) for n in m.groups() if n}
+             for m in _score_said().finditer(flat) for n in m.groups() if n}
     scores = {n for n in found if n is not None and MIN_SCORE <= n <= MAX_SCORE}
     return scores.pop() if len(scores) == 1 and len(found) == 1 else None
 

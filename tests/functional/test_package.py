@@ -19,11 +19,15 @@ import json, sys
 sys.path.insert(0, sys.argv[1])
 import alerts_function, lambda_function, report_function
 assert lambda_function.__file__.startswith(sys.argv[1]), lambda_function.__file__
-out = [lambda_function.lambda_handler(event, None) for event in json.load(sys.stdin)]
+events = json.load(sys.stdin)
+out = [lambda_function.lambda_handler(event, None) for event in events["voice"]]
+apl = "ask_sdk_model.interfaces.alexa.presentation.apl"
+voice_loaded_apl = apl in sys.modules
+shown = [lambda_function.lambda_handler(event, None) for event in events["screen"]]
 page = report_function.handler({"rawPath": "/report/" + "x" * 32, "requestContext": {"http": {"method": "GET"}}})
 loaded = sorted(m for m in sys.modules if m.startswith("recovery_coach"))
 alerted = alerts_function.lambda_handler({"Records": [{"eventName": "INSERT", "dynamodb": {}}]}, None)
-print(json.dumps({"replies": out, "report": page["statusCode"], "loaded": loaded, "alerts": alerted}))
+print(json.dumps({"replies": out, "voice_loaded_apl": voice_loaded_apl, "shown": shown, "report": page["statusCode"], "loaded": loaded, "alerts": alerted}))
 """
 
 
@@ -62,6 +66,16 @@ def requests() -> list[dict]:
     ]
 
 
+def screen_requests() -> list[dict]:
+    """An Echo Show's question, a check-in and the week's chart: the screens come from the package too."""
+    show = envelope.Device.for_user("viewer", interfaces={"Alexa.Presentation.APL": {"runtime": {"maxVersion": "2023.3"}}})
+
+    def said(name: str, **slots: str) -> dict:
+        return envelope.intent(name, show, envelope.Session(), {k: envelope.slot_json(k, v) for k, v in slots.items()})
+
+    return [said("AskQuestionIntent", question="when can I drive"), said("CheckInIntent", score="4"), said("ReviewWeekIntent")]
+
+
 def test_the_function_package_holds_only_what_runs_and_runs_from_it(tmp_path: Path) -> None:
     build = tmp_path / "function"
     build.mkdir()
@@ -72,7 +86,7 @@ def test_the_function_package_holds_only_what_runs_and_runs_from_it(tmp_path: Pa
     assert not [p for p in left_out if (build / p).exists()]
     env = {k: v for k, v in os.environ.items() if k not in ("TABLE_NAME", "DYNAMODB_ENDPOINT", "SKILL_ID")}
     env.update(HOME=str(tmp_path), RECOVERY_COACH_DB=str(tmp_path / "r.sqlite3"))
-    done = subprocess.run([sys.executable, "-c", RUN, str(build)], input=json.dumps(requests()), text=True,
+    done = subprocess.run([sys.executable, "-c", RUN, str(build)], input=json.dumps({"voice": requests(), "screen": screen_requests()}), text=True,
                           capture_output=True, env=env, cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
@@ -84,3 +98,7 @@ def test_the_function_package_holds_only_what_runs_and_runs_from_it(tmp_path: Pa
     assert result["alerts"] == {"sent": 0}  # the alerts function runs from the package too (alerts off here)
     assert not {"recovery_coach.resolver", "recovery_coach.cli", "recovery_coach.envelope"} & set(result["loaded"])
     assert "recovery_coach.alexa_api" not in result["loaded"]  # no turn here calls an Alexa API: no HTTP client
+    assert not result["voice_loaded_apl"]  # a device without a screen never loads the SDK's APL models
+    screens = [[(d["type"], d["token"]) for d in r["response"].get("directives", [])] for r in result["shown"]]
+    render = "Alexa.Presentation.APL.RenderDocument"
+    assert screens == [[(render, "answer")], [], [(render, "weekChart")]], screens  # a check-in has no card

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest, Response
-from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
 from ask_sdk_model.ui import SimpleCard
 
 from recovery_coach import apl, budget, dialog
@@ -260,6 +259,9 @@ class Turn:
             if urgent or screen is None:
                 screen = apl.answer_directive(card[0], card[1]) if card else None
             if screen:
+                # Only for a device with a screen: the SDK's APL models are 10-16 ms of a cold start.
+                from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
+
                 rb.add_directive(
                     RenderDocumentDirective(
                         token=screen["token"], document=screen["document"], datasources=screen["datasources"]
