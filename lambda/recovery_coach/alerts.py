@@ -1,7 +1,9 @@
 """Caregiver alerts: queued by the patient's turn, sent after it. No Alexa types here.
 
-A turn never sends: it queues (``queue``), in a short, bounded write after its reply is built, so
-an alert never holds up what the patient hears, and a store that is down costs only the alert.
+A turn never sends, nor writes the alert: it leaves the alert's place in the queue to be written
+once its answer is out (``queue``; ``Services.later``, run by ``skill.after_response``), in a short,
+bounded write, so an alert never holds up what the patient hears, and a store that is down costs
+only the alert.
 Sending (``deliver``) happens after the response: in AWS the table's stream hands each new queued
 alert to the alerts function (``on_stream``) within seconds; the daily run (``check_missed``, then
 ``drain``) queues missed-days alerts and sends anything still due; the webhook and the CLI drain the
@@ -33,11 +35,15 @@ log = logging.getLogger("recovery_coach")
 QUEUE_SECONDS = 0.3
 
 
-def queue(services: Services, patient: str, kind: str, day: date) -> bool:
-    """Queue one alert about the patient, within QUEUE_SECONDS; never raises. True when queued now
-    (False: already queued today, alerts off, or the store couldn't take it, which is logged)."""
-    if kind not in ALERT_KINDS or not services.alerts_on():
-        return False
+def queue(services: Services, patient: str, kind: str, day: date) -> None:
+    """Queue one alert about the patient once the turn's answer is out (only when alerts are on)."""
+    if kind in ALERT_KINDS and services.alerts_on():
+        services.later.append(lambda: queue_now(services, patient, kind, day))
+
+
+def queue_now(services: Services, patient: str, kind: str, day: date) -> bool:
+    """Write one alert into the queue, within QUEUE_SECONDS; never raises. True when queued now
+    (False: already queued today, or the store couldn't take it, which is logged)."""
     try:
         with budget.request(budget.within(QUEUE_SECONDS)):
             queued = services.store.queue_alert(patient, kind, day, services.clock())

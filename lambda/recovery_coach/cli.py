@@ -114,17 +114,19 @@ def _local_alexa() -> Iterator[Any | None]:
     """Alexa's cloud APIs on 127.0.0.1 for this run; None if they can't start (say, the data folder
     can't be made), and then the skill runs without them, as it does on a device without permissions."""
     from recovery_coach.local_alexa import LocalAlexa
-    from recovery_coach.skill import default_services
+    from recovery_coach.skill import answer_first, default_services
 
     services = default_services()
     alexa = LocalAlexa(_data_file("recovery.alexa.json"), services.clock, timezone=services.settings.default_timezone)
     try:
         alexa.start()
     except OSError:
+        answer_first()  # each answer is printed, then after_response() makes the turn's later writes
         yield None
         return
     try:
         _alerts_to(alexa)
+        answer_first()
         yield alexa
     finally:
         alexa.stop()

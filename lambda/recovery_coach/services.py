@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,8 @@ class Services:
     _keeper: SecretKeeper | None = field(default=None, repr=False)
     _proactive: Proactive | None = field(default=None, repr=False)
     queued: bool = False  # an alert was queued since the last drain (the webhook and CLI drain after answering)
+    # Writes a turn leaves until its answer is out (an alert's place in the queue); see skill.after_response.
+    later: deque[Callable[[], object]] = field(default_factory=deque, repr=False)
 
     def alerts_on(self) -> bool:
         """Caregiver alerts are configured (the skill's LWA client id and secret): only then are

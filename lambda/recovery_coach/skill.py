@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -70,12 +71,27 @@ _services: Services | None = None
 _budget_seconds = Settings.request_budget
 
 
+# Told, with the request's context, that a turn's answer is ready, by an entry point that runs
+# run_later() itself once the answer is out: the webhook (when the server closes the response), the
+# CLI (after printing), in Lambda the post-response extension. With none, a turn's later writes run
+# before handle_event returns, so nothing is ever left unwritten.
+_answer_first: Callable[[Any], None] | None = None
+
+
 def install(services: Services) -> CustomSkill:
     """Use these services for every later request (tests, the webhook, the CLI)."""
-    global _skill, _services, _budget_seconds
+    global _skill, _services, _budget_seconds, _answer_first
     _skill, _services = build_skill(services), services
     _budget_seconds = services.settings.request_budget
+    _answer_first = None
     return _skill
+
+
+def answer_first(ready: Callable[[Any], None] = lambda context: None) -> None:
+    """This process answers first and calls run_later() (or after_response()) once each answer is
+    out; `ready(context)` is told when a turn's answer is built."""
+    global _answer_first
+    _answer_first = ready
 
 
 def default_skill() -> CustomSkill:
@@ -107,6 +123,16 @@ def _unsupported(event: dict[str, Any]) -> dict[str, Any]:
 
 def handle_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     skill = default_skill()
+    try:
+        return _answer(skill, event, context)
+    finally:
+        if _answer_first is None:
+            run_later()
+        else:
+            _answer_first(context)
+
+
+def _answer(skill: CustomSkill, event: dict[str, Any], context: Any) -> dict[str, Any]:
     serializer = cast(FastSerializer, skill.serializer)
     try:
         envelope = serializer.from_event(event)
@@ -125,9 +151,22 @@ def handle_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     return cast(dict[str, Any], serializer.serialize(response))
 
 
+def run_later() -> None:
+    """The writes turns left until their answer was out (Services.later), each once."""
+    services = _services
+    while services is not None and services.later:
+        try:
+            work = services.later.popleft()
+        except IndexError:  # another request's close took the last one
+            return
+        work()
+
+
 def after_response() -> None:
-    """What the webhook and the CLI run once their answer is out: send the caregiver alerts the
-    turn queued. (In AWS the table's stream does this, so the Lambda function never waits on it.)"""
+    """What the webhook and the CLI run once their answer is out: the turn's later writes, then the
+    caregiver alerts queued are sent. (In AWS the table's stream sends them, so the Lambda function
+    never waits on a send.)"""
+    run_later()
     services = _services
     if services is not None and services.queued:
         from recovery_coach import alerts

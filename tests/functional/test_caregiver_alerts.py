@@ -143,6 +143,35 @@ def test_a_warning_sign_sends_one_urgent_alert_after_the_same_urgent_reply(
     assert "Please check on Linda" in launch and "405-759-8407" in launch
 
 
+@pytest.mark.parametrize("said", ["I can't feel my legs", "log my pain as eight"])
+def test_where_the_answer_goes_first_the_alert_is_written_only_once_it_is_out(
+    alerting: Services, alexa_api: FakeAlexaApi, said: str
+) -> None:
+    """Lambda with its post-response extension, the webhook and the CLI answer first: the patient's
+    reply is built and returned without the alert's write, which is made once the answer is out."""
+    linda, _ = linda_and_her_alerted_daughter(alerting)
+    other = Alexa(user="someone-else")
+    other.say("when can I drive")  # the first-use disclaimer, heard as Linda heard it
+    other.new_session()
+    inline = other.say(said).speech  # no entry point answers first: written in the turn
+    writes: list[str] = []
+    write = alerting.store.queue_alert
+
+    def recorded(patient: str, kind: str, *args: Any) -> bool:
+        writes.append(kind)
+        return write(patient, kind, *args)
+
+    alerting.store.queue_alert = recorded  # type: ignore[method-assign,assignment]
+    skill.answer_first()
+    assert linda.say(said).speech == inline
+    assert writes == [] and alexa_api.proactive_events == []
+    skill.after_response()
+    assert writes == ["flag" if "legs" in said else "score"]
+    assert [b["event"]["payload"]["messageGroup"]["creator"]["name"] for b in events(alexa_api)] == ["Linda"]
+    skill.after_response()  # each later write is made once
+    assert len(writes) == 1 and len(events(alexa_api)) == 1
+
+
 def test_the_urgent_reply_is_the_same_when_the_queue_cannot_be_written(
     alerting: Services, alexa_api: FakeAlexaApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -26,8 +26,8 @@ SAVE_WITH_URGENT_SECONDS = 1.0
 class UrgentHandler(AbstractRequestHandler):
     """A red flag was heard, in any intent and any dialog state: the urgent message first (added by
     reply), the crisis line for a crisis, and nothing to distract from it. It needs only content:
-    no store read, and a store that is down never silences it (the caregivers' alert is queued
-    after the reply is built, in a short bounded write whose failure changes nothing said). The one exception is a pain
+    no store read, and a store that is down never silences it (the caregivers' alert is written once
+    the answer is out, in a short bounded write whose failure changes nothing said). The one exception is a pain
     score said in the same breath ("my pain is a nine and I can't feel my legs"): it is saved too,
     within SAVE_WITH_URGENT_SECONDS, and the save is confirmed after the urgent message."""
 
@@ -38,7 +38,7 @@ class UrgentHandler(AbstractRequestHandler):
         t = Turn.of(handler_input)
         crisis = t.t("safety.crisis") if t.red_flag == CRISIS else None
         reply = t.reply(crisis, t.t("symptom.flagged"), saved_with_urgent(t), end=True)
-        # Built first; then the caregivers' alert is queued (sent after this turn), in at most
+        # The caregivers' alert is queued once this answer is out (skill.run_later), in at most
         # alerts.QUEUE_SECONDS and only when alerts are configured. The day is the session's
         # zone's, else the clinic's: never a Settings API call on this path.
         alerts.queue(t.services, t.user, "flag", t.services.local_today(t.session.get("tz")))

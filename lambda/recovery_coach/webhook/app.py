@@ -54,8 +54,8 @@ def _describe(envelope: Any) -> tuple[str | None, str | None, str | None]:
 
 
 class _Answer(list[bytes]):
-    """The body; the server calls close() once it has been sent, and then the turn's queued
-    caregiver alerts go out (PEP 3333), so nobody waits on them."""
+    """The body; the server calls close() once it has been sent, and then the turn's later writes
+    are made and its queued caregiver alerts go out (PEP 3333), so nobody waits on them."""
 
     def __init__(self, body: bytes) -> None:
         super().__init__([body])

@@ -75,10 +75,11 @@ class Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from recovery_coach.skill import default_skill
+        from recovery_coach.skill import answer_first, default_skill
 
         app = self.factory()
         default_skill()  # built in the worker before it accepts a request, not during Alexa's first one
+        answer_first()  # SkillApp runs the turns' later writes once each answer is sent
         return app
 
 
