@@ -78,12 +78,13 @@ _budget_seconds = Settings.request_budget
 _answer_first: Callable[[Any], None] | None = None
 
 
-def install(services: Services) -> CustomSkill:
-    """Use these services for every later request (tests, the webhook, the CLI)."""
+def install(services: Services, ready: Callable[[Any], None] | None = None) -> CustomSkill:
+    """Use these services for every later request (tests, the webhook, the CLI); `ready` as for
+    answer_first, if this process answers first."""
     global _skill, _services, _budget_seconds, _answer_first
     _skill, _services = build_skill(services), services
     _budget_seconds = services.settings.request_budget
-    _answer_first = None
+    _answer_first = ready
     return _skill
 
 
@@ -97,7 +98,7 @@ def answer_first(ready: Callable[[Any], None] = lambda context: None) -> None:
 def default_skill() -> CustomSkill:
     if _skill is None:
         settings = Settings.from_env()
-        install(Services(settings=settings, store=build_store(settings)))
+        install(Services(settings=settings, store=build_store(settings)), _answer_first)  # as started
     assert _skill is not None
     return _skill
 
