@@ -4,8 +4,8 @@ import os
 from recovery_coach import post_response
 from recovery_coach.skill import handle_event
 
-# In Lambda with caregiver alerts on: an internal extension makes a turn's later writes after its
-# answer is returned (recovery_coach/post_response.py). Elsewhere this does nothing.
+# In Lambda: an internal extension makes a turn's later writes after its answer is returned
+# (recovery_coach/post_response.py). Elsewhere this does nothing.
 post_response.start(os.environ)
 
 

@@ -36,16 +36,26 @@ QUEUE_SECONDS = 0.3
 
 
 def queue(services: Services, patient: str, kind: str, day: date) -> None:
-    """Queue one alert about the patient once the turn's answer is out (only when alerts are on)."""
-    if kind in ALERT_KINDS and services.alerts_on():
+    """Queue one alert about the patient once the turn's answer is out, where alerts are on. Where
+    they are off, a warning sign is still kept (as a queued "flag" nobody sends) for the caregivers'
+    next launch, if someone follows the patient: only after the answer is out (Services.after), so
+    the urgent reply never waits on it, and not at all where nothing answers first."""
+    if kind not in ALERT_KINDS:
+        return
+    if services.alerts_on():
         services.later.append(lambda: queue_now(services, patient, kind, day))
+    elif kind == "flag":
+        services.after.append(lambda: queue_now(services, patient, kind, day, followed_only=True))
 
 
-def queue_now(services: Services, patient: str, kind: str, day: date) -> bool:
-    """Write one alert into the queue, within QUEUE_SECONDS; never raises. True when queued now
-    (False: already queued today, or the store couldn't take it, which is logged)."""
+def queue_now(services: Services, patient: str, kind: str, day: date, followed_only: bool = False) -> bool:
+    """Write one alert into the queue, within QUEUE_SECONDS (with `followed_only`, only if the
+    patient has a linked caregiver); never raises. True when queued now (False: already queued today,
+    nobody follows, or the store couldn't take it, which is logged)."""
     try:
         with budget.request(budget.within(QUEUE_SECONDS)):
+            if followed_only and not services.store.links_of_patient(patient):
+                return False
             queued = services.store.queue_alert(patient, kind, day, services.clock())
     except StoreUnavailable as e:
         log.warning(json.dumps({"event": "alert_not_queued", "kind": kind, "error": str(e)}))

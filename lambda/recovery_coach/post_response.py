@@ -10,9 +10,9 @@ place in the queue), and only then asks for its next event. The runtime has mean
 answer to Alexa, so the patient never waits on the write, and the environment is never frozen in
 the middle of one. Lambda bills the extension's time to the invocation.
 
-Started only in Lambda (AWS_LAMBDA_RUNTIME_API) with caregiver alerts configured (LWA_CLIENT_ID),
-the one case with later writes. If it can't register, nothing changes: the writes are then made
-before the answer is returned, as with no extension. Logs name events and errors only.
+Started in Lambda (AWS_LAMBDA_RUNTIME_API). If it can't register, the alerts' writes are made before
+the answer is returned, and a warning sign is not kept for the caregivers where alerts are off (it
+would make the urgent reply wait on the store). Logs name events and errors only.
 """
 from __future__ import annotations
 
@@ -110,10 +110,9 @@ def run(api: str, identifier: str, turns: _Turns, later: Any, clock: Clock = sys
 
 
 def start(env: Mapping[str, str]) -> bool:
-    """In Lambda with alerts configured, register the extension and start its thread; True if it
-    runs. Call it during init (importing the handler's module), before the runtime's first next."""
+    """In Lambda, register the extension and start its thread; True if it runs. Call it during init (importing the handler's module), before the runtime's first next."""
     api = env.get("AWS_LAMBDA_RUNTIME_API", "").strip()
-    if not api or not env.get("LWA_CLIENT_ID", "").strip():
+    if not api:
         return False
     import http.client
 

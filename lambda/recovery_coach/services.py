@@ -26,8 +26,12 @@ class Services:
     _keeper: SecretKeeper | None = field(default=None, repr=False)
     _proactive: Proactive | None = field(default=None, repr=False)
     queued: bool = False  # an alert was queued since the last drain (the webhook and CLI drain after answering)
-    # Writes a turn leaves until its answer is out (an alert's place in the queue); see skill.after_response.
+    # Writes a turn leaves until its answer is out (an alert's place in the queue): made before the
+    # answer where no entry point answers first (skill.run_later)...
     later: deque[Callable[[], object]] = field(default_factory=deque, repr=False)
+    # ... and writes that are made only once the answer is out, and dropped where nothing answers first
+    # (a warning sign kept for the caregivers where alerts are off: the urgent reply never waits on it).
+    after: deque[Callable[[], object]] = field(default_factory=deque, repr=False)
 
     def alerts_on(self) -> bool:
         """Caregiver alerts are configured (the skill's LWA client id and secret): only then are

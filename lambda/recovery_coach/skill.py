@@ -128,7 +128,7 @@ def handle_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         return _answer(skill, event, context)
     finally:
         if _answer_first is None:
-            run_later()
+            run_later(answered=False)
         else:
             _answer_first(context)
 
@@ -152,15 +152,20 @@ def _answer(skill: CustomSkill, event: dict[str, Any], context: Any) -> dict[str
     return cast(dict[str, Any], serializer.serialize(response))
 
 
-def run_later() -> None:
-    """The writes turns left until their answer was out (Services.later), each once."""
+def run_later(answered: bool = True) -> None:
+    """The writes turns left until their answer was out, each once: Services.later always, and
+    Services.after once the answer is out (`answered`); before it, those are dropped."""
     services = _services
-    while services is not None and services.later:
-        try:
-            work = services.later.popleft()
-        except IndexError:  # another request's close took the last one
-            return
-        work()
+    if services is None:
+        return
+    for works in (services.later, services.after):
+        while works:
+            try:
+                work = works.popleft()
+            except IndexError:  # another request's close took the last one
+                break
+            if answered or works is services.later:
+                work()
 
 
 def after_response() -> None:

@@ -19,7 +19,7 @@ from recovery_coach.services import Services
 from recovery_coach.store import Store, StoreUnavailable
 from recovery_coach.store.sqlite import SqliteStore
 from tests.alexa_api_server import FakeAlexaApi
-from tests.conftest import Clock, dynamo_store, install
+from tests.conftest import TODAY, Clock, dynamo_store, install
 from tests.dynamo_local import _FAKE_CREDENTIALS, _session
 from tests.support import Alexa
 
@@ -170,6 +170,44 @@ def test_where_the_answer_goes_first_the_alert_is_written_only_once_it_is_out(
     assert [b["event"]["payload"]["messageGroup"]["creator"]["name"] for b in events(alexa_api)] == ["Linda"]
     skill.after_response()  # each later write is made once
     assert len(writes) == 1 and len(events(alexa_api)) == 1
+
+
+@pytest.fixture(params=["sqlite", pytest.param("dynamodb", marks=pytest.mark.dynamodb)])
+def no_alerts(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> Iterator[Services]:
+    """The skill with caregiver alerts not configured, on each store."""
+    store: Store = (SqliteStore(tmp_path / "recovery.sqlite3") if request.param == "sqlite"
+                    else dynamo_store(request.getfixturevalue("dynamodb_table")))
+    yield install(store, clock)
+    skill._skill = None
+
+
+def test_where_alerts_are_off_a_warning_sign_is_kept_for_the_caregivers_next_launch(no_alerts: Services) -> None:
+    """No notification, but the caregiver still hears it first when she next opens the skill: kept
+    once the patient's answer is out (as Lambda's extension, the webhook and the CLI make it)."""
+    linda = Alexa(user="linda")
+    daughter = linked(share(linda, "Linda"), "daughter")
+    loner = Alexa(user="loner")  # nobody follows him: nothing is kept about him
+    skill.answer_first()
+    assert linda.say("I can't feel my legs").speech.startswith(URGENT_START)
+    assert loner.say("I can't feel my legs").speech.startswith(URGENT_START)
+    since = TODAY - timedelta(days=2)
+    assert no_alerts.store.patient_alerts(user_key(linda.device.user_id), since) == []  # nothing before the answer
+    skill.after_response()
+    assert [a.kind for a in no_alerts.store.patient_alerts(user_key(linda.device.user_id), since)] == ["flag"]
+    assert no_alerts.store.patient_alerts(user_key(loner.device.user_id), since) == []
+    news = daughter.launch().speech.split("You're following Linda's recovery. ", 1)[1]
+    assert news.startswith("Linda told me about a symptom that can be serious, today"), news
+
+
+def test_where_nothing_answers_first_the_urgent_reply_keeps_nothing_when_alerts_are_off(no_alerts: Services) -> None:
+    """A plain call of lambda_handler: the warning sign would have to be written before the urgent
+    reply is returned, so it is not kept at all (the reply never waits on the store)."""
+    linda = Alexa(user="linda")
+    daughter = linked(share(linda, "Linda"), "daughter")
+    assert linda.say("I can't feel my legs").speech.startswith(URGENT_START)
+    skill.after_response()
+    assert no_alerts.store.patient_alerts(user_key(linda.device.user_id), TODAY - timedelta(days=2)) == []
+    assert "symptom that can be serious" not in daughter.launch().speech
 
 
 def test_the_urgent_reply_is_the_same_when_the_queue_cannot_be_written(

@@ -96,15 +96,19 @@ def test_the_urgent_answer_is_returned_first_and_the_alert_written_before_lambda
     assert "Linda" not in output and "legs" not in output and "ReportSymptomIntent" in output  # its log: no label, nothing said
 
 
-def test_without_alerts_no_extension_is_registered(
+def test_without_alerts_the_warning_sign_is_kept_for_the_caregiver_after_the_answer(
     linda: envelope.Device, store: SqliteStore, db: Path, tmp_path: Path
 ) -> None:
+    """Alerts not configured: no notification, but the warning sign is kept for the daughter's next
+    launch, after the answer is returned and before Lambda may freeze."""
     with LambdaApi(probe=lambda: queued(store)) as api:
         proc = function(api, db, tmp_path)
         try:
             answer = api.response(api.invoke(said(linda, "I can't feel my legs")))
             assert spoken(answer).startswith(URGENT_START)
-            assert api.frozen() and api.registered == [] and api.seen == [("response", 0)]
+            assert api.frozen()
+            assert api.registered == [{"name": NAME, "events": ["INVOKE"]}]
+            assert api.seen == [("response", 0), ("extension next", 1)]
         finally:
             proc.kill()
             proc.wait(timeout=10)
@@ -114,7 +118,7 @@ def test_an_extension_that_cannot_register_changes_nothing(services: Any, caplog
     """Lambda's API refuses (nothing listens here): the later writes are made before each answer."""
     from recovery_coach import post_response
 
-    assert not post_response.start({"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9", "LWA_CLIENT_ID": "amzn1.application-oa2-client.x"})
+    assert not post_response.start({"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9"})
     assert skill._answer_first is None
     assert "post_response_not_registered" in caplog.text
-    assert not post_response.start({"LWA_CLIENT_ID": "amzn1.application-oa2-client.x"})  # not in Lambda: not tried
+    assert not post_response.start({})  # not in Lambda: not tried

@@ -242,9 +242,7 @@ MAX_NEWS = 3  # patients whose news a launch reads; more are asked about by name
 
 def flag_news(t: Turn, link: Link, today: date, seen: date | None) -> list[str | None]:
     """A warning sign the patient reported since the caregiver's last visit: first, with the office.
-    Known while its alert is queued (three days), so only where alerts are set up."""
-    if not t.services.alerts_on():
-        return []
+    Known while its alert is queued (three days; kept where alerts are off too: alerts.queue)."""
     flags = [a for a in t.services.store.patient_alerts(link.patient, seen or today - timedelta(days=2))
              if a.kind == "flag"]
     return [t.t("launch.care.flag", label=link.label, when=phrases.when(t, flags[-1].day, today))] if flags else []
