@@ -70,6 +70,13 @@ def background_cores(start: tuple[float, float, float], end: tuple[float, float,
     return max(0.0, (busy - ours) / wall) if wall > 0 else 0.0
 
 
+def turn_row(timed: dict[str, Any]) -> dict[str, Any]:
+    """One warm row of the table: a kind of turn's p50 and p99, count and DynamoDB calls per turn."""
+    times = timed["times_ms"]
+    return {"p50_ms": round(pct(times, 50), 3), "p99_ms": round(pct(times, 99), 3), "turns": len(times),
+            "round_trips": timed["round_trips"]}
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -243,8 +250,7 @@ def main() -> int:
         warm: dict[str, Any] = {}
         for skill in SKILLS:
             data, _ = child(skill, "warm", files[skill], envs[skill])
-            warm[skill] = {k: {"p50_ms": round(pct(v["times_ms"], 50), 3), "p99_ms": round(pct(v["times_ms"], 99), 3),
-                               "turns": len(v["times_ms"]), "round_trips": v["round_trips"]} for k, v in data.items()}
+            warm[skill] = {k: turn_row(v) for k, v in data.items()}
         # The urgent reply again, with caregiver alerts configured: the same turns, now queueing an alert.
         alerting = work / "ours-alerting.json"
         both = ours_envelopes(args.turns)
@@ -253,10 +259,7 @@ def main() -> int:
         # returned), and answering first, as the extension, the webhook and the CLI do.
         for row, extra in (("ours+alerts", {}), ("ours+alerts answer first", {"BENCH_ANSWER_FIRST": "1"})):
             data, _ = child("ours", "warm", alerting, envs["ours"] | ALERTS_ENV | extra)
-            warm[row] = {"urgent": {"p50_ms": round(pct(data["urgent"]["times_ms"], 50), 3),
-                                    "p99_ms": round(pct(data["urgent"]["times_ms"], 99), 3),
-                                    "turns": len(data["urgent"]["times_ms"]),
-                                    "round_trips": data["urgent"]["round_trips"]}}
+            warm[row] = {"urgent": turn_row(data["urgent"])}
         results["warm"] = warm
         small = {}  # the same small envelope set size for every skill, so the file doesn't weigh in
         for skill in SKILLS:

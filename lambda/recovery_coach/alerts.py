@@ -1,9 +1,9 @@
 """Caregiver alerts: queued by the patient's turn, sent after it. No Alexa types here.
 
 A turn never sends, nor writes the alert: it leaves the alert's place in the queue to be written
-once its answer is out (``queue``; ``Services.later``, run by ``skill.after_response``), in a short,
-bounded write, so an alert never holds up what the patient hears, and a store that is down costs
-only the alert.
+once its answer is out (``queue``: ``Services.later``, or ``Services.after`` for a warning sign kept
+where alerts are off; both made by ``skill.run_later``), in a short, bounded write, so an alert never
+holds up what the patient hears, and a store that is down costs only the alert.
 Sending (``deliver``) happens after the response: in AWS the table's stream hands each new queued
 alert to the alerts function (``on_stream``) within seconds; the daily run (``check_missed``, then
 ``drain``) queues missed-days alerts and sends anything still due; the webhook and the CLI drain the

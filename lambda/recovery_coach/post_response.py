@@ -20,7 +20,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from recovery_coach.clock import Clock, system_clock
@@ -59,7 +59,7 @@ class _Turns:
 
 def _call(api: str, method: str, path: str, headers: dict[str, str], body: bytes | None = None,
           timeout: float | None = None) -> tuple[int, dict[str, str], bytes]:
-    import http.client  # here, not at import: a function without alerts never loads it
+    import http.client  # here, not at import: outside Lambda (the webhook, the CLI) it is never needed
 
     host, _, port = api.partition(":")
     connection = http.client.HTTPConnection(host, int(port or 80), timeout=timeout)
@@ -83,7 +83,7 @@ def register(api: str) -> str:
     return identifier
 
 
-def run(api: str, identifier: str, turns: _Turns, later: Any, clock: Clock = system_clock) -> None:
+def run(api: str, identifier: str, turns: _Turns, later: Callable[[], object], clock: Clock = system_clock) -> None:
     """The extension's loop: the next event; for an INVOKE, wait for its turn and make its later
     writes; again. It never stops: Lambda would wait on it for ever."""
     import http.client
@@ -110,7 +110,8 @@ def run(api: str, identifier: str, turns: _Turns, later: Any, clock: Clock = sys
 
 
 def start(env: Mapping[str, str]) -> bool:
-    """In Lambda, register the extension and start its thread; True if it runs. Call it during init (importing the handler's module), before the runtime's first next."""
+    """In Lambda, register the extension and start its thread; True if it runs. Call it during init
+    (importing the handler's module), before the runtime's first next."""
     api = env.get("AWS_LAMBDA_RUNTIME_API", "").strip()
     if not api:
         return False

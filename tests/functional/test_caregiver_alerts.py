@@ -31,12 +31,19 @@ def alert_settings(api: FakeAlexaApi) -> dict[str, Any]:
             "lwa_token_url": api.endpoint + "/auth/o2/token", "proactive_endpoint": api.endpoint}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("dynamodb", marks=pytest.mark.dynamodb)])
+STORES = ["sqlite", pytest.param("dynamodb", marks=pytest.mark.dynamodb)]
+
+
+def store_for(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """The store a fixture parametrised over STORES asks for."""
+    return (SqliteStore(tmp_path / "recovery.sqlite3") if request.param == "sqlite"
+            else dynamo_store(request.getfixturevalue("dynamodb_table")))
+
+
+@pytest.fixture(params=STORES)
 def alerting(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock, alexa_api: FakeAlexaApi) -> Iterator[Services]:
     """The skill with alerts configured, on each store, sending to the stub."""
-    store: Store = (SqliteStore(tmp_path / "recovery.sqlite3") if request.param == "sqlite"
-                    else dynamo_store(request.getfixturevalue("dynamodb_table")))
-    yield install(store, clock, **alert_settings(alexa_api))
+    yield install(store_for(request, tmp_path), clock, **alert_settings(alexa_api))
     skill._skill = None
 
 
@@ -172,12 +179,10 @@ def test_where_the_answer_goes_first_the_alert_is_written_only_once_it_is_out(
     assert len(writes) == 1 and len(events(alexa_api)) == 1
 
 
-@pytest.fixture(params=["sqlite", pytest.param("dynamodb", marks=pytest.mark.dynamodb)])
+@pytest.fixture(params=STORES)
 def no_alerts(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> Iterator[Services]:
     """The skill with caregiver alerts not configured, on each store."""
-    store: Store = (SqliteStore(tmp_path / "recovery.sqlite3") if request.param == "sqlite"
-                    else dynamo_store(request.getfixturevalue("dynamodb_table")))
-    yield install(store, clock)
+    yield install(store_for(request, tmp_path), clock)
     skill._skill = None
 
 

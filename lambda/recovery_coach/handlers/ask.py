@@ -39,8 +39,8 @@ class UrgentHandler(AbstractRequestHandler):
         crisis = t.t("safety.crisis") if t.red_flag == CRISIS else None
         reply = t.reply(crisis, t.t("symptom.flagged"), saved_with_urgent(t), end=True)
         # The caregivers' alert is queued once this answer is out (skill.run_later), in at most
-        # alerts.QUEUE_SECONDS and only when alerts are configured. The day is the session's
-        # zone's, else the clinic's: never a Settings API call on this path.
+        # alerts.QUEUE_SECONDS; where alerts are off the sign is only kept for their next launch.
+        # The day is the session's zone's, else the clinic's: never a Settings API call on this path.
         alerts.queue(t.services, t.user, "flag", t.services.local_today(t.session.get("tz")))
         return reply
 
