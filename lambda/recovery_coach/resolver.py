@@ -442,13 +442,16 @@ class Resolver:
         heard = self._match(said, today, family, strict=True) or self._match(said, today, closed, loose=True, strict=True)
         if heard is not None:
             return heard
-        slots, found = {}, True
+        slots, found = {}, False
         for name, type_name in self._slot_types.get(intent, {}).items():
             value = self._find(type_name, said, today)
-            found = found and value is not None
+            # A free-form slot holds any words: it says nothing about whether the others were heard.
+            found = found or (value is not None and type_name != "AMAZON.SearchQuery")
             slots[name] = (self._slot(name, type_name, value, today) if value
                            else {"name": name, "confirmationStatus": "NONE"})
-        if not found:  # a carrier whose slot caught other words ("log my pain as banana"): as Alexa hears it
+        if not found and any(t != "AMAZON.SearchQuery" for t in self._slot_types.get(intent, {}).values()):
+            # Nothing a slot could hold ("log my pain as banana"): the carrier's words, as Alexa hears them.
+            # One slot read is enough: a patient is named by a label or a first name, not both.
             heard = self._match(said, today, family)
         return heard or Resolution("intent", intent, slots)
 

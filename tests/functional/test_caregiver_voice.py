@@ -3,17 +3,24 @@ by the name they chose. Every conversation goes through lambda_handler with real
 stores (SQLite, and DynamoDB Local with the table from template.yaml)."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
 import pytest
 
 from recovery_coach import envelope
+from recovery_coach.content import load_content
+from recovery_coach.resolver import MODELS
 from recovery_coach.services import Services
 from tests.conftest import Clock
 from tests.support import Alexa, Reply
 
 PHONE = "405-759-8407"
+
+
+def urgent() -> str:
+    return load_content("en-US").text("safety.urgent")
 
 
 def share_as(patient: Alexa, *said: str) -> str:
@@ -230,3 +237,49 @@ def test_a_review_question_follows_the_role(services: Services) -> None:
     day = carer.say("what did I log today")
     assert "Today, Linda logged 4" in day, day.speech
     assert "not linked" in Alexa(user="new").say("how is my patient doing")  # nothing to review: how to link
+
+
+# A caregiver's question said with a warning sign in it: the words are the question's own slot
+# ({about}), so the red-flag screen hears them, whichever caregiver intent the question went to.
+@pytest.mark.parametrize("said", ["how is my dad doing, he fell over and can't get up",
+                                  "how is she getting on, she can't feel her legs since this morning",
+                                  "did he take anything for the pain, his temperature is a hundred and two",
+                                  "has her pain gone down, she fell in the bathroom"])
+def test_a_warning_sign_inside_a_caregivers_question_gets_the_urgent_reply_first(services: Services, said: str) -> None:
+    assert Alexa(user="carer").say(said).speech.startswith(urgent())
+
+
+@pytest.mark.parametrize("intent", ["PatientSummaryIntent", "PatientMedicineIntent", "PatientDayIntent"])
+def test_alexa_passes_the_caregivers_own_words_and_the_screen_hears_them(services: Services, intent: str) -> None:
+    model = json.loads((MODELS / "en-US.json").read_text(encoding="utf-8"))["interactionModel"]["languageModel"]
+    declared = next(i for i in model["intents"] if i["name"] == intent)
+    assert {"name": "about", "type": "AMAZON.SearchQuery"} in declared["slots"]
+    assert any("{about}" in sample for sample in declared["samples"])
+    mum = Alexa(user="mum")
+    carer = linked(share_as(mum, "call me Mum"), user="carer")
+    assert carer.intent(intent, about="she's coughing up blood").speech.startswith(urgent())
+    calm = carer.intent(intent, about="since the weekend")
+    assert "Mum" in calm and not calm.speech.startswith(urgent()), calm.speech
+
+
+def test_a_title_said_with_more_words_still_names_the_one_patient(services: Services) -> None:
+    """ "is grandpa doing alright": Grandpa, not a patient called "grandpa doing" (which would be
+    asked about: "which one?")."""
+    grandpa = Alexa(user="grandpa")
+    logs(grandpa, "three", "yes")
+    carer = linked(share_as(grandpa, "call me Grandpa"), user="carer")
+    reply = carer.say("is grandpa doing alright")
+    assert "Grandpa" in reply and "3" in reply.speech and "Which one" not in reply, reply.speech
+
+
+@pytest.mark.parametrize("said", ["is mum's pain getting worse", "has her pain got worse this week",
+                                  "are my mother's scores getting better or worse"])
+def test_a_caregiver_asking_about_the_pains_course_hears_the_trend_not_an_alarm(services: Services, said: str) -> None:
+    """Worsening pain is on the red-flag list; asking whether the patient's pain is getting worse is
+    a question about her check-ins."""
+    mum = Alexa(user="mum")
+    logs(mum, "four", "yes")
+    carer = linked(share_as(mum, "call me Mum"), user="carer")
+    reply = carer.say(said)
+    assert not reply.speech.startswith(urgent()) and not reply.ended, reply.speech
+    assert "Mum" in reply and "4" in reply.speech, reply.speech
