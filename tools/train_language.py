@@ -48,11 +48,13 @@ KIND_INTENT = {"answerable": "AskQuestionIntent", "uncovered": "AskQuestionInten
                "checkin": "CheckInIntent", "out_of_range": "CheckInIntent", "other": "AMAZON.FallbackIntent"}
 
 
-def concepts(language: str = "en") -> dict[str, list[str]]:
-    """The concept table (content/<lang>/concepts.json): copied into each model, so a model always
-    reads utterances with the table it was fitted with."""
+def concepts(model: str, language: str = "en") -> dict[str, list[str]]:
+    """The concept table (content/<lang>/concepts.json) a model ("topic" or "intent") is fitted with:
+    copied into it, so a model always reads utterances with the table it was fitted with. The
+    intent model's concepts also hold the phrases `intent_only` adds to them."""
     data = json.loads((CONTENT / language / "concepts.json").read_text(encoding="utf-8"))
-    return {str(k): [str(p) for p in v] for k, v in data["concepts"].items()}
+    extra = data.get("intent_only", {}) if model == "intent" else {}
+    return {str(k): [str(p) for p in [*v, *extra.get(k, [])]] for k, v in data["concepts"].items()}
 
 
 def question_set_examples() -> list[tuple[str, str]]:
@@ -83,9 +85,9 @@ def exported_weights(model: LogisticRegression, vec: CountVectorizer) -> dict[st
 
 
 def fit(texts: list[str], labels: list[str], scored: Iterable[int], accept: list[set[str]],
-        groups: list[str], fallback: str) -> dict[str, Any]:
-    """Choose C and the threshold by cross-validation over the `scored` rows, then fit on all rows."""
-    table = concepts()
+        groups: list[str], fallback: str, table: dict[str, list[str]]) -> dict[str, Any]:
+    """Choose C and the threshold by cross-validation over the `scored` rows, then fit on all rows,
+    reading utterances with the concept `table`."""
     known = Concepts(table)
     vec = CountVectorizer(analyzer=lambda text: features(text, known), binary=True)
     x = vec.fit_transform(texts)
@@ -136,7 +138,7 @@ def topic_model() -> dict[str, Any]:
     accept += [{label} for _, label in extra]
     groups += ["question_set" for _ in extra]
     print(f"topic model: {len(train)} corpus items + {len(extra)} from the question set and cues")
-    return fit(texts, labels, range(len(train)), accept, groups, UNCOVERED)
+    return fit(texts, labels, range(len(train)), accept, groups, UNCOVERED, concepts("topic"))
 
 
 def intent_model() -> dict[str, Any]:
@@ -152,7 +154,8 @@ def intent_model() -> dict[str, Any]:
         labels.append(intent)
         groups.append(item.kind)
     print(f"intent model: {len(texts)} corpus items")
-    return fit(texts, labels, range(len(texts)), [{label} for label in labels], groups, "AMAZON.FallbackIntent")
+    return fit(texts, labels, range(len(texts)), [{label} for label in labels], groups, "AMAZON.FallbackIntent",
+               concepts("intent"))
 
 
 RED_FLAG_C_GRID = (1.0, 3.0, 10.0)

@@ -64,7 +64,7 @@ def normalize(text: str) -> str:
 
 
 NUMBER_GLUE = {"and", "a", "half", "quarter", "point", "dot", "minus", "negative"}
-SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
 FRACTIONS = {"half", "halves", "quarter", "quarters", "point", "dot"}
 _DIGITS = re.compile(r"-?\d+(\.\d+)?")
 
@@ -420,7 +420,9 @@ class Resolver:
         if guess is None:
             out["stage"] = "exact sample"
         else:
-            out.update(stage="intent model", score=round(guess.confidence, 3), runner_up=guess.runner_up,
+            out.update(stage="intent model" if heard.intent == guess.label else
+                       f"intent model's runner-up: {guess.label}'s slot can't hold the words",
+                       score=round(guess.confidence, 3), runner_up=guess.runner_up,
                        runner_up_score=round(guess.runner_up_confidence, 3), threshold=self.model.threshold if self.model else None)
         return out
 
@@ -431,9 +433,21 @@ class Resolver:
         guess = self.model.guess(said)
         if guess.confidence < self.model.threshold or guess.label == "AMAZON.FallbackIntent":
             return Resolution("intent", "AMAZON.FallbackIntent", {}), guess
-        return self._fill(guess.label, said, today), guess
+        heard, plausible = self._fill(guess.label, said, today)
+        if not plausible and guess.runner_up != "AMAZON.FallbackIntent":
+            # Alexa weighs an intent with how its slots fit: "my pain is severe" is no score, so not
+            # a check-in of "?" (whose words nobody would hear) when the next reading holds them.
+            other, fits = self._fill(guess.runner_up, said, today)
+            if fits and any(slot.get("value") for slot in other.slots.values()):
+                return other, guess
+        return heard, guess
 
-    def _fill(self, intent: str, said: str, today: date | None) -> Resolution:
+    def _fill(self, intent: str, said: str, today: date | None) -> tuple[Resolution, bool]:
+        """The intent's slots as Alexa would fill them, and whether they fit: False when the only
+        reading is a check-in whose score caught words that are no number ("log my pain as banana",
+        "my pain is severe"): those words are what was said about the pain, and a score of "?"
+        would hide them from the red-flag screen. (A sharing code that caught words is still a link:
+        the skill asks for the digits.)"""
         family = [s for s in self.samples if s.intent in FAMILY.get(intent, (intent,))]
         # A carrier may end the utterance ("... log my pain as five"), but a free-form slot is not
         # read from a carrier found mid-sentence: "my mom wants to drive, is that too soon" asks
@@ -441,7 +455,7 @@ class Resolver:
         closed = [s for s in family if s.rank[0] == 1]
         heard = self._match(said, today, family, strict=True) or self._match(said, today, closed, loose=True, strict=True)
         if heard is not None:
-            return heard
+            return heard, True
         slots, found = {}, False
         for name, type_name in self._slot_types.get(intent, {}).items():
             value = self._find(type_name, said, today)
@@ -453,7 +467,9 @@ class Resolver:
             # Nothing a slot could hold ("log my pain as banana"): the carrier's words, as Alexa hears them.
             # One slot read is enough: a patient is named by a label or a first name, not both.
             heard = self._match(said, today, family)
-        return heard or Resolution("intent", intent, slots)
+            if heard is not None:  # it fits unless the pain score caught words that are no number
+                return heard, (heard.slots.get("score") or {}).get("value") != "?"
+        return Resolution("intent", intent, slots), True
 
     def _find(self, type_name: str, said: str, today: date | None) -> str | None:
         """The words of `said` that are a value of the type: the whole text for a free-form slot."""

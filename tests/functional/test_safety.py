@@ -401,3 +401,12 @@ def test_questions_that_only_name_a_procedure_word_get_their_answer(services, sa
                                   "my legs are numb, will I be numb during the next one too"])
 def test_a_symptom_beside_a_procedure_word_still_alarms(services, said: str) -> None:
     assert Alexa().say(said).speech.startswith(urgent())
+
+
+@pytest.mark.parametrize("said", ["my pain level is excruciating", "my pain score is unbearable today",
+                                  "log my pain as unbearable"])
+def test_a_warning_word_where_a_score_would_go_gets_the_urgent_reply(services, said: str) -> None:
+    """A check-in's carrier with words that are no number: Alexa would not pass "?" as the score and
+    lose the words; the symptom's reading holds them, so the screen hears them."""
+    reply = Alexa().say(said)
+    assert reply.speech.startswith(urgent()) and "whole number" not in reply, reply.speech

@@ -84,8 +84,8 @@ def test_a_typed_minus_sign_is_a_negative_number() -> None:
     assert spoken_number(normalize("log my pain as -2").split()[-1]) == "-2"
     # Whole numbers as Alexa's AMAZON.NUMBER hears them; fractions are not whole numbers.
     assert [spoken_number(w) for w in ("a hundred", "nine hundred", "minus five", "a one", "two thousand and five",
-                                       "seven and a half", "four point five", "banana")] == [
-        "100", "900", "-5", "1", "2005", "?", "?", "?"]
+                                       "seven and a half", "four point five", "banana", "a billion")] == [
+        "100", "900", "-5", "1", "2005", "?", "?", "?", "1000000000"]
     assert normalize("check-in") == "check in"
 
 
