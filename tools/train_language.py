@@ -2,6 +2,7 @@
 
     python -m tools.train_language          # write content/en/topic_model.json, intent_model.json
                                             # and red_flag_model.json
+    python -m tools.train_language calm_bound   # print red_flags.json's calm_below, chosen on train
 
 - The topic model answers "which part of the guide answers this?" at run time (answers.py): one
   class per topic, and UNCOVERED for questions the guide is silent on. Trained on the corpus's
@@ -22,6 +23,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -163,24 +165,42 @@ RED_FLAG_THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(1, 20))
 MAX_FALSE_ALARMS = 0.02  # the issue's bar for harmless statements, held on train's cross-validation
 
 
-def red_flag_model() -> dict[str, Any]:
-    """The safety screen's net (recovery_coach/safety.py): one class per flag and "none", over every
-    train item (red flags against harmless statements and every other kind). The urgent path fires
-    when the list or P(not none) >= threshold says so; C and the threshold are chosen by 5-fold
-    cross-validation on train, together with the list: the most red flags caught while no more than
-    2 % of harmless statements (and of other kinds) get the urgent message."""
+@dataclass(frozen=True)
+class ScreenedTrain:
+    """Train as the red-flag screen's list reads it: what the net is fitted and judged on."""
+    texts: list[str]
+    labels: list[str]
+    listed: Any  # the list raised a flag
+    denied: Any  # the list heard a flag said to be absent or over (the net is not asked)
+    flagged_kind: Any  # labelled red flags
+    harmless: Any  # labelled harmless statements
+
+
+def screened_train() -> ScreenedTrain:
     from recovery_coach.content import HERE
     from recovery_coach.safety import NONE, load_screen
 
     items = list(load_part("train"))
     screen = load_screen((HERE / "en", HERE / "en-GB"))  # the list with both temperature scales
     texts = [i.text for i in items]
-    labels = [str(i.label) if i.kind == "red_flag" else NONE for i in items]
     read = [screen.read(t) for t in texts]
-    listed = np.array([hit is not None for hit, _ in read])
-    denied = np.array([hit is None and no for hit, no in read])
-    flagged_kind = np.array([i.kind == "red_flag" for i in items])
-    harmless = np.array([i.kind == "harmless" for i in items])
+    return ScreenedTrain(texts, [str(i.label) if i.kind == "red_flag" else NONE for i in items],
+                         np.array([hit is not None for hit, _ in read]),
+                         np.array([hit is None and no for hit, no in read]),
+                         np.array([i.kind == "red_flag" for i in items]), np.array([i.kind == "harmless" for i in items]))
+
+
+def red_flag_model() -> dict[str, Any]:
+    """The safety screen's net (recovery_coach/safety.py): one class per flag and "none", over every
+    train item (red flags against harmless statements and every other kind). The urgent path fires
+    when the list or P(not none) >= threshold says so; C and the threshold are chosen by 5-fold
+    cross-validation on train, together with the list: the most red flags caught while no more than
+    2 % of harmless statements (and of other kinds) get the urgent message."""
+    from recovery_coach.safety import NONE
+
+    train = screened_train()
+    texts, labels, listed, denied = train.texts, train.labels, train.listed, train.denied
+    flagged_kind, harmless = train.flagged_kind, train.harmless
     others = ~flagged_kind & ~harmless
     vec = CountVectorizer(analyzer=features, binary=True)
     x = vec.fit_transform(texts)
@@ -218,7 +238,44 @@ def red_flag_model() -> dict[str, Any]:
     }
 
 
+CALM_BOUNDS = (0.005, 0.01, 0.02, 0.03, 0.05, 0.08, 0.1, 0.15, 0.2)
+CAREFUL_RECALL = 0.95  # of the red flags the screen misses, the share the careful reply must reach
+
+
+def calm_bound() -> float:
+    """red_flags.json's calm_below, chosen by 5-fold cross-validation on train with the shipped net's
+    C and threshold (nothing is refit): the largest bound below which a statement the screen lets
+    through gets a kind word, such that at least CAREFUL_RECALL of the red flags the screen misses
+    still get the careful reply. Printed, with what each bound costs in harmless statements."""
+    from recovery_coach.safety import NONE
+
+    shipped = json.loads((CONTENT / "en" / "red_flag_model.json").read_text(encoding="utf-8"))
+    train = screened_train()
+    texts, labels, listed, denied = train.texts, train.labels, train.listed, train.denied
+    flagged_kind, harmless = train.flagged_kind, train.harmless
+    x = CountVectorizer(analyzer=features, binary=True).fit_transform(texts)
+    folds = StratifiedKFold(5, shuffle=True, random_state=SEED)
+    proba = cross_val_predict(LogisticRegression(C=shipped["C"], max_iter=5000), x, np.array(labels), cv=folds,
+                              method="predict_proba")
+    p_flag = 1.0 - proba[:, sorted(set(labels)).index(NONE)]
+    fired = listed | ((p_flag >= shipped["threshold"]) & ~denied)
+    missed, let_through = flagged_kind & ~fired, harmless & ~fired
+    chosen = CALM_BOUNDS[0]
+    for bound in CALM_BOUNDS:
+        careful = ~fired & ~denied & (p_flag >= bound)
+        caught = float(careful[missed].mean())
+        print(f"  calm below {bound:<5g}: careful reply to {careful[missed].sum()} of {missed.sum()} missed red flags "
+              f"({caught:.3f}), to {careful[let_through].mean():.3f} of harmless statements")
+        if caught >= CAREFUL_RECALL:
+            chosen = bound
+    print(f"  chosen: calm_below = {chosen:g}")
+    return chosen
+
+
 def main(argv: list[str]) -> int:
+    if argv == ["calm_bound"]:
+        calm_bound()  # a value for red_flags.json (content a clinician reads); no model is written
+        return 0
     for name, build in (("topic_model.json", topic_model), ("intent_model.json", intent_model),
                         ("red_flag_model.json", red_flag_model)):
         if argv and name.removesuffix(".json") not in argv and name not in argv:

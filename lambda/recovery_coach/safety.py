@@ -164,6 +164,7 @@ class Screen:
         self.phrases = tuple(phrases)
         self.model = model
         self.threshold = float(getattr(model, "threshold", 1.0)) if model is not None else 1.0
+        self.calm_below = float(data.get("calm_below", 0.0))
 
     # ---- the list -------------------------------------------------------------
     def listed(self, text: str) -> Hit | None:
@@ -284,6 +285,15 @@ class Screen:
     def screen(self, text: str) -> str | None:
         hit = self.check(text)
         return hit.flag if hit else None
+
+    def calm(self, text: str) -> bool:
+        """Whether a statement that raised no flag may get a kind word: it names a warning sign only
+        to say it is absent or over ("no fever today"), or the net all but rules one out (P below
+        calm_below, red_flags.json). Otherwise the skill can't tell, and says so carefully."""
+        hit, denied = self.read(text)
+        if hit is not None:
+            return False
+        return denied or self.probability(text)[0] < self.calm_below
 
 
 def _slot(word: str, concepts: Mapping[str, frozenset[str]], where: str, exact: bool = False) -> frozenset[str]:

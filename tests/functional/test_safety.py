@@ -274,12 +274,30 @@ def test_regional_words_are_heard() -> None:
     assert screen.screen("mum had a poo accident and didn't feel it") == "bladder_bowel"
 
 
-@pytest.mark.parametrize("said", ["no fever today", "the incision looks clean", "I walked to the mailbox"])
+@pytest.mark.parametrize("said", ["no fever today", "I walked to the mailbox", "I slept well last night"])
 def test_a_harmless_statement_gets_a_kind_word_not_the_urgent_message(services, said: str) -> None:
     reply = Alexa().say(said)
     assert urgent() not in reply.speech
     assert "can't check symptoms" not in reply.speech
     assert reply.speech.startswith("Thanks for telling me") and not reply.ended
+
+
+@pytest.mark.parametrize("said", ["my back feels strange", "I've been a bit off since yesterday",
+                                  "something isn't right with my leg"])
+def test_what_the_screen_cannot_place_gets_the_careful_reply_never_thanks(services, said: str) -> None:
+    """Issue 27: a statement about the body the screen can't classify with confidence is told to call
+    the office now if it is new or worse, and the emergency number; never "thanks", never "if anything
+    new comes up" (which says that what was said was neither)."""
+    reply = Alexa().say(said)
+    assert reply.speech.startswith("I can't check symptoms. If this is new or getting worse, call"), reply.speech
+    assert PHONE in reply.speech and "911" in reply.speech and not reply.ended
+    assert "Thanks" not in reply.speech and "anything new" not in reply.speech
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "en-AU", "en-IN", "en-CA"])
+def test_the_careful_reply_gives_the_locales_emergency_number(services, locale: str) -> None:
+    reply = Alexa(locale=locale).say("my back feels strange")
+    assert f"If it's an emergency, call {EMERGENCY[locale]}." in reply.speech, reply.speech
 
 
 def test_a_red_flag_while_the_skill_waits_for_an_answer_still_comes_first(services) -> None:

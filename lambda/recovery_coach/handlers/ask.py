@@ -89,8 +89,11 @@ class ReportSymptomHandler(AbstractRequestHandler):
         return any(is_intent_name(name)(handler_input) for name in SYMPTOM_INTENTS)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        t = Turn.of(handler_input)  # not a red flag (UrgentHandler comes first): a kind word
-        return t.reply(t.t("symptom.noted"), ask=t.t("ask.next"))
+        """Not a red flag (UrgentHandler comes first): a kind word when the screen is sure, else the
+        careful reply (call the office now if it's new or worse; the emergency number), never "thanks"."""
+        t = Turn.of(handler_input)
+        said = with_form(str(t.intent), t.slot("symptom") or "")
+        return t.reply(t.t("symptom.noted" if t.content.screen.calm(said) else "symptom.careful"), ask=t.t("ask.next"))
 
 
 def tell_more(t: Turn) -> Response:
