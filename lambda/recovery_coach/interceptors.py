@@ -12,7 +12,7 @@ from ask_sdk_model import IntentRequest, Response
 
 from recovery_coach.content import load_content
 from recovery_coach.handlers.base import CONTENT, RED_FLAG, SERVICES
-from recovery_coach.handlers.forms import with_form
+from recovery_coach.handlers.forms import screened_words
 from recovery_coach.services import Services
 
 log = logging.getLogger("recovery_coach")
@@ -43,12 +43,12 @@ class SafetyScreenInterceptor(AbstractRequestInterceptor):
         request = handler_input.request_envelope.request
         if not isinstance(request, IntentRequest) or not request.intent or not request.intent.slots:
             return
-        said = " ".join(
-            s.value for s in request.intent.slots.values() if s is not None and isinstance(s.value, str)
-        )
+        said = screened_words(request.intent.name or "", {
+            name: s.value for name, s in request.intent.slots.items() if s is not None and isinstance(s.value, str)
+        })
         if said:
             attrs = cast(dict[str, Any], handler_input.attributes_manager.request_attributes)
-            attrs[RED_FLAG] = attrs[CONTENT].screen.screen(with_form(request.intent.name or "", said))
+            attrs[RED_FLAG] = attrs[CONTENT].screen.screen(said)
 
 
 def _describe(handler_input: HandlerInput) -> dict[str, object]:

@@ -126,6 +126,27 @@ def test_a_score_said_with_a_red_flag_is_saved_after_the_urgent_message(tmp_path
     assert f"you logged {score}" in cli("ask", "what did I log today", db=db)
 
 
+@pytest.mark.parametrize("said, score", [("my pain's a nine, it's excruciating", 9),
+                                         ("it's a 7 and the pain is getting worse", 7),
+                                         ("my pain is at 8 and I'm in agony", 8)])
+def test_a_score_said_with_how_bad_the_pain_is_gets_the_urgent_reply_then_the_save(services, said: str,
+                                                                                   score: int) -> None:
+    """Issue 27: "my pain is a 10, it's unbearable" was saved with a routine "call the office today".
+    The check-in's own slot ({feeling}) carries the words to the screen."""
+    reply = Alexa().say(said)
+    assert reply.speech.startswith(urgent()) and f"I've also saved your pain as {score} for today." in reply
+    assert f"you logged {score}" in Alexa().say("what did I log today")
+
+
+def test_alexa_passes_the_feeling_with_the_score_and_a_calm_one_is_a_plain_check_in(services) -> None:
+    flagged = Alexa().intent("CheckInIntent", score="10", feeling="intolerable")
+    assert flagged.speech.startswith(urgent()) and "saved your pain as 10" in flagged.speech
+    calm = Alexa(user="calm").say("it's a five and it's getting better")
+    assert not calm.speech.startswith(urgent()) and "Saved: your pain is 5 today" in calm.speech, calm.speech
+    plain = Alexa(user="ten").intent("CheckInIntent", score="10")  # a ten alone is a high score, not an alarm
+    assert not plain.speech.startswith(urgent()) and "Saved: your pain is 10 today" in plain.speech
+
+
 def test_someone_elses_score_is_not_saved_as_yours(services) -> None:
     alexa = Alexa()
     reply = alexa.say("my mum fell and her pain is an eight, she can't move her legs")

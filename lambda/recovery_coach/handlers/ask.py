@@ -7,7 +7,7 @@ from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
 from recovery_coach import alerts, budget, dialog
-from recovery_coach.checkins import score_in
+from recovery_coach.checkins import parse_score, score_in
 from recovery_coach.handlers.base import RED_FLAG, Turn
 from recovery_coach.handlers.questions import okay
 from recovery_coach.handlers.forms import SYMPTOM_INTENTS, with_form
@@ -49,7 +49,7 @@ def saved_with_urgent(t: Turn) -> str | None:
     """The score said with the red flag, saved for today: one sentence that says so, one that says it
     couldn't be, or nothing (no score said, or the store can't tell whether it kept it)."""
     said = " ".join(v for v in (t.slot("symptom"), t.slot("question")) if v and v != "?")
-    score = score_in(said) if said else None
+    score = parse_score(t.slot("score")) if t.slot("feeling") else score_in(said) if said else None
     if score is None:
         return None
     with budget.request(budget.within(SAVE_WITH_URGENT_SECONDS)):

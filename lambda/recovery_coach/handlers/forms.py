@@ -19,3 +19,15 @@ SPOKEN_FORM = {
 def with_form(intent: str, said: str) -> str:
     form = SPOKEN_FORM.get(intent, "")
     return f"{form} {said}".strip()
+
+
+# A slot whose words need their subject back: a check-in's feeling ("unbearable") is the pain's.
+# Said after every other slot, so a score never follows "the pain is" ("… getting better 10").
+SLOT_FORM = {"feeling": "the pain is"}
+
+
+def screened_words(intent: str, slots: dict[str, str]) -> str:
+    """What the red-flag screen hears of a request: every slot's words, in their spoken form."""
+    plain = [value for name, value in slots.items() if name not in SLOT_FORM]
+    formed = [f"{SLOT_FORM[name]} {value}" for name, value in slots.items() if name in SLOT_FORM]
+    return with_form(intent, " ".join(plain + formed)) if plain or formed else ""
