@@ -251,18 +251,24 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
              + (f", score {heard['score']}, runner-up {heard['runner_up']} {heard['runner_up_score']})" if "score" in heard else ")")]
     for name, value in heard["slots"].items():
         lines.append(f"slot:     {name} = {value}")
-    knowledge = load_content(args.locale).knowledge
+    from recovery_coach.handlers.forms import SYMPTOM_INTENTS, screened_words, with_form
+
+    content = load_content(args.locale)
     question = heard["slots"].get("question") or heard["slots"].get("symptom")
     if question:
-        from recovery_coach.handlers.forms import with_form
-
         asked = with_form(heard["intent"] or "", question)
-        match, guess = knowledge.match(asked), knowledge.explain(asked)
+        match, guess = content.knowledge.match(asked), content.knowledge.explain(asked)
         topic = match.topic.id if match.topic else match.reason
         detail = f"  (score {guess.confidence:.3f}, runner-up {guess.runner_up} {guess.runner_up_confidence:.3f})" if guess else ""
         lines.append(f"topic:    {topic}{detail}")
-        hit = load_content(args.locale).screen.check(asked)
+    screened = screened_words(heard["intent"] or "", heard["slots"])  # what the screen hears: every slot
+    if screened:
+        hit = content.screen.check(screened)
         lines.append(f"red flag: {f'{hit.flag} (by the {hit.by}: {hit.phrase})' if hit else 'none'}")
+        if hit is None and heard["intent"] in SYMPTOM_INTENTS:
+            chance = content.screen.probability(screened)[0]
+            kind = "a kind word" if content.screen.calm(screened) else "the careful reply"
+            lines.append(f"reply:    {kind}  (net {chance:.3f}, calm below {content.screen.calm_below:g})")
     out.write("\n".join(lines) + "\n")
     return 0
 

@@ -420,7 +420,7 @@ class Resolver:
         if guess is None:
             out["stage"] = "exact sample"
         else:
-            out.update(stage="intent model" if heard.intent == guess.label else
+            out.update(stage="intent model" if heard.intent in FAMILY.get(guess.label, (guess.label,)) else
                        f"intent model's runner-up: {guess.label}'s slot can't hold the words",
                        score=round(guess.confidence, 3), runner_up=guess.runner_up,
                        runner_up_score=round(guess.runner_up_confidence, 3), threshold=self.model.threshold if self.model else None)

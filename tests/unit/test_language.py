@@ -130,8 +130,25 @@ def test_explain_shows_intent_topic_score_and_runner_up(services) -> None:
     out = io.StringIO()
     cli.main(["explain", "um so when's it okay to get behind the wheel"], out=out)
     text = out.getvalue()
-    assert "intent:   AskQuestionIntent" in text and "topic:    driving  (score" in text and "runner-up" in text
-    assert "red flag: none" in text
+    assert "intent:   AskQuestionIntent  (intent model, score" in text and "topic:    driving  (score" in text
+    assert "runner-up" in text and "red flag: none" in text
+
+
+@pytest.mark.parametrize("said, shown", [
+    ("when can I drive", "intent:   AskWhenIntent  (intent model, score"),  # a carrier of the model's family
+    ("my pain is severe", "CheckInIntent's slot can't hold the words"),  # the runner-up, and why
+    ("my pain is a 10, it's unbearable", "red flag: severe_pain"),  # every slot, as the screen hears them
+    ("my back feels strange", "reply:    the careful reply  (net"),
+    ("no fever today", "reply:    a kind word  (net"),
+])
+def test_explain_shows_how_the_skill_decided(services, said: str, shown: str) -> None:
+    import io
+
+    from recovery_coach import cli
+
+    out = io.StringIO()
+    cli.main(["explain", said], out=out)
+    assert shown in out.getvalue(), out.getvalue()
 
 
 @pytest.mark.parametrize("text,topic", [
