@@ -263,11 +263,11 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
         lines.append(f"topic:    {topic}{detail}")
     screened = screened_words(heard["intent"] or "", heard["slots"])  # what the screen hears: every slot
     if screened:
-        hit = content.screen.check(screened)
+        hit, calm = content.screen.assess(screened)
         lines.append(f"red flag: {f'{hit.flag} (by the {hit.by}: {hit.phrase})' if hit else 'none'}")
         if hit is None and heard["intent"] in SYMPTOM_INTENTS:
             chance = content.screen.probability(screened)[0]
-            kind = "a kind word" if content.screen.calm(screened) else "the careful reply"
+            kind = "a kind word" if calm else "the careful reply"
             lines.append(f"reply:    {kind}  (net {chance:.3f}, calm below {content.screen.calm_below:g})")
     out.write("\n".join(lines) + "\n")
     return 0

@@ -11,7 +11,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest, Response
 
 from recovery_coach.content import load_content
-from recovery_coach.handlers.base import CONTENT, RED_FLAG, SERVICES
+from recovery_coach.handlers.base import CALM, CONTENT, RED_FLAG, SERVICES
 from recovery_coach.handlers.forms import screened_words
 from recovery_coach.services import Services
 
@@ -48,7 +48,8 @@ class SafetyScreenInterceptor(AbstractRequestInterceptor):
         })
         if said:
             attrs = cast(dict[str, Any], handler_input.attributes_manager.request_attributes)
-            attrs[RED_FLAG] = attrs[CONTENT].screen.screen(said)
+            hit, attrs[CALM] = attrs[CONTENT].screen.assess(said)
+            attrs[RED_FLAG] = hit.flag if hit else None
 
 
 def _describe(handler_input: HandlerInput) -> dict[str, object]:

@@ -272,28 +272,28 @@ class Screen:
         return 1.0 - p[none], model.classes[best]
 
     # ---- both -----------------------------------------------------------------
-    def check(self, text: str) -> Hit | None:
-        """The red flag in `text`, by the list first, else by the net; None if neither sees one."""
+    def assess(self, text: str) -> tuple[Hit | None, bool]:
+        """The red flag in `text` (by the list first, else by the net; None if neither sees one), and
+        whether a statement without one may get a kind word: it names a warning sign only to say it
+        is absent or over ("no fever today"), or the net all but rules one out (P below calm_below,
+        red_flags.json). Otherwise the skill can't tell, and says so carefully. One reading for both."""
         if not text or not text.strip():
-            return None
+            return None, True
         hit, denied = self.read(text)
         if hit is not None or denied:
-            return hit  # the net has no sense of negation: a red flag the list heard denied stays denied
+            return hit, hit is None  # the net has no sense of negation: a red flag the list heard denied stays denied
         p, flag = self.probability(text)
-        return Hit(flag, "net", f"{p:.3f}") if p >= self.threshold else None
+        return (Hit(flag, "net", f"{p:.3f}"), False) if p >= self.threshold else (None, p < self.calm_below)
+
+    def check(self, text: str) -> Hit | None:
+        return self.assess(text)[0]
 
     def screen(self, text: str) -> str | None:
         hit = self.check(text)
         return hit.flag if hit else None
 
     def calm(self, text: str) -> bool:
-        """Whether a statement that raised no flag may get a kind word: it names a warning sign only
-        to say it is absent or over ("no fever today"), or the net all but rules one out (P below
-        calm_below, red_flags.json). Otherwise the skill can't tell, and says so carefully."""
-        hit, denied = self.read(text)
-        if hit is not None:
-            return False
-        return denied or self.probability(text)[0] < self.calm_below
+        return self.assess(text)[1]
 
 
 def _slot(word: str, concepts: Mapping[str, frozenset[str]], where: str, exact: bool = False) -> frozenset[str]:

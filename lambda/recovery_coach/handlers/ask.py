@@ -91,9 +91,8 @@ class ReportSymptomHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         """Not a red flag (UrgentHandler comes first): a kind word when the screen is sure, else the
         careful reply (call the office now if it's new or worse; the emergency number), never "thanks"."""
-        t = Turn.of(handler_input)
-        said = with_form(str(t.intent), t.slot("symptom") or "")
-        return t.reply(t.t("symptom.noted" if t.content.screen.calm(said) else "symptom.careful"), ask=t.t("ask.next"))
+        t = Turn.of(handler_input)  # the screen's verdict on the words, read once (SafetyScreenInterceptor)
+        return t.reply(t.t("symptom.noted" if t.calm else "symptom.careful"), ask=t.t("ask.next"))
 
 
 def tell_more(t: Turn) -> Response:

@@ -31,6 +31,7 @@ log = logging.getLogger("recovery_coach")
 CONTENT = "content"
 SERVICES = "services"
 RED_FLAG = "red_flag"
+CALM = "calm"  # the screen is sure a statement without a red flag holds none (Screen.assess)
 TURN = "turn"
 RECENT_DAYS = 14
 
@@ -131,6 +132,11 @@ class Turn:
     @property
     def red_flag(self) -> str | None:
         return self.attrs.get(RED_FLAG)
+
+    @property
+    def calm(self) -> bool:
+        """What the screen made of the words: sure nothing in them is a warning sign (no words: not sure)."""
+        return bool(self.attrs.get(CALM))
 
     @property
     def user(self) -> str:
