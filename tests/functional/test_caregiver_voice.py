@@ -10,17 +10,13 @@ from datetime import timedelta
 import pytest
 
 from recovery_coach import envelope
-from recovery_coach.content import load_content
 from recovery_coach.resolver import MODELS
 from recovery_coach.services import Services
 from tests.conftest import Clock
+from tests.functional.test_safety import urgent
 from tests.support import Alexa, Reply
 
 PHONE = "405-759-8407"
-
-
-def urgent() -> str:
-    return load_content("en-US").text("safety.urgent")
 
 
 def share_as(patient: Alexa, *said: str) -> str:
