@@ -4,7 +4,7 @@ Every dev utterance goes the way the clinic's held-out sets go: through the loca
 intent and slots), a real request envelope and `lambda_handler`, as the first thing a brand-new user
 says. The reply (and, for check-ins, the store) is then judged by what a listener would notice:
 
-    answerable    the answer given is one of the item's topics
+    answerable    the answer given is one of the item's topics (a passage counts as the topic it belongs to)
     uncovered     "your care guide doesn't cover that" with the office's number, and no topic's answer
     red_flag      the reply opens with the urgent message
     harmless      the urgent message is nowhere in the reply
@@ -144,6 +144,7 @@ class Judge:
     def __init__(self, locale: str) -> None:
         content = load_content(locale)
         self.topics = {t.id: t.speech for t in content.knowledge.topics.values()}
+        self.group = {t.id: t.group for t in content.knowledge.topics.values()}  # a passage counts as its topic
         self.urgent = content.text("safety.urgent")
         self.not_covered = content.text("ask.not_covered")
         self.phone = content.clinic.phone
@@ -177,7 +178,8 @@ def run(locale: str, items: tuple[Item, ...], store: SqliteStore) -> dict[str, T
 
 def judged(item: Item, judge: Judge, speech: str, intent: str | None, store: SqliteStore, user: str, today: Any) -> bool:
     if item.kind == "answerable":
-        return judge.topic_of(speech) in (item.label or [])
+        said = judge.topic_of(speech)
+        return said is not None and bool({said, judge.group[said]} & set(item.label or []))
     if item.kind == "uncovered":
         return judge.not_covered in speech and judge.topic_of(speech) is None
     if item.kind == "red_flag":

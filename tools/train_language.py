@@ -53,10 +53,14 @@ KIND_INTENT = {"answerable": "AskQuestionIntent", "uncovered": "AskQuestionInten
 def concepts(model: str, language: str = "en") -> dict[str, list[str]]:
     """The concept table (content/<lang>/concepts.json) a model ("topic" or "intent") is fitted with:
     copied into it, so a model always reads utterances with the table it was fitted with. The
-    intent model's concepts also hold the phrases `intent_only` adds to them."""
+    intent model's concepts also hold the phrases `intent_only` adds to them; the topic model reads
+    `topic_only`'s lists in place of the shared ones, and its concepts of its own."""
     data = json.loads((CONTENT / language / "concepts.json").read_text(encoding="utf-8"))
     extra = data.get("intent_only", {}) if model == "intent" else {}
-    return {str(k): [str(p) for p in [*v, *extra.get(k, [])]] for k, v in data["concepts"].items()}
+    table = {str(k): [str(p) for p in [*v, *extra.get(k, [])]] for k, v in data["concepts"].items()}
+    if model == "topic":
+        table.update({str(k): [str(p) for p in v] for k, v in data.get("topic_only", {}).items()})
+    return table
 
 
 def question_set_examples() -> list[tuple[str, str]]:

@@ -41,6 +41,12 @@ class Topic:
     title: str
     speech: str
     more: str | None
+    of: str = ""  # the topic this passage belongs to (its own id unless the knowledge says "of")
+
+    @property
+    def group(self) -> str:
+        """The topic it answers as: a passage counts as the topic it belongs to."""
+        return self.of or self.id
 
 
 @dataclass(frozen=True)
@@ -117,10 +123,15 @@ def parse_knowledge(data: Mapping[str, Any], fields: Mapping[str, str], model_pa
             title=_fill(raw.get("title"), fields, f"{where}.title"),
             speech=_fill(raw.get("speech"), fields, f"{where}.speech"),
             more=_fill(more, fields, f"{where}.more") if more is not None else None,
+            of=str(raw.get("of") or ""),
         )
         if any(t.id == tid for t in order):
             raise ValueError(f"{where}: duplicate id")
         order.append(topic)
+    ids = {t.id for t in order}
+    for t in order:
+        if t.of and (t.of not in ids or t.of == t.id):
+            raise ValueError(f"topic {t.id}: 'of' names no other topic ({t.of})")
 
     uncovered: list[str] = []
     for i, raw in enumerate(data.get("uncovered") or []):

@@ -227,6 +227,13 @@ def test_cli_swimming_is_not_covered(tmp_path: Path) -> None:
     assert "doesn't cover" in out and PHONE in out
 
 
+def test_cli_an_everyday_activity_gets_the_rule_and_says_the_guide_does_not_name_it(tmp_path: Path) -> None:
+    out = cli("ask", "um is sweeping the patio ok", db=tmp_path / "db.sqlite3", process=True)
+    assert out.startswith("Your care guide doesn't name that activity.")
+    assert "strenuous activity until Dr. Stephens clears you" in out and PHONE in out
+    assert NOT_COVERED not in out
+
+
 def test_cli_red_flag_begins_with_911(tmp_path: Path) -> None:
     out = cli("ask", "my legs are numb and weak", db=tmp_path / "db.sqlite3", process=True)
     assert out.startswith(URGENT)

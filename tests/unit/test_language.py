@@ -48,6 +48,8 @@ def test_the_shipped_models_were_fitted_with_today_s_concepts(name: str) -> None
     data = json.loads((CONTENT / "concepts.json").read_text(encoding="utf-8"))
     extra = data["intent_only"] if name == "intent_model.json" else {}
     table = {k: [*v, *extra.get(k, [])] for k, v in data["concepts"].items()}
+    if name == "topic_model.json":
+        table.update(data["topic_only"])
     assert json.loads((CONTENT / name).read_text(encoding="utf-8"))["concepts"] == table
 
 
@@ -83,6 +85,37 @@ def test_everyday_words_reach_the_article_s_topics(text: str, topic: str | None)
         assert match.topic is None or match.topic.id != "driving"
     else:
         assert match.topic is not None and match.topic.id == topic, (text, match)
+
+
+@pytest.mark.parametrize("text", [
+    "can I get the hoover out tomorrow",
+    "would it be alright to pop out for a walk with my neighbour",
+    "when can I go back to my shifts at the hospital",
+    "can my dad get back to his allotment",
+    "is sweeping the patio ok",
+    "can I start going to the gym again next month",
+    "uh is it alright for mum to do a bit of dusting",
+    "can I potter about in the vegetable garden",
+])
+def test_an_everyday_activity_the_guide_does_not_name_gets_its_activity_rule(text: str) -> None:
+    """Housework, the garden, a walk, work, the gym (issue 31): the guide's activity advice answers
+    them, in the passage that says it doesn't name the activity, not "doesn't cover"."""
+    match = load_content("en-US").knowledge.match(text)
+    assert match.topic is not None and match.topic.id == "activity_unnamed", (text, match)
+    assert match.topic.group == "activity"
+
+
+@pytest.mark.parametrize("text", [
+    "can I play a round of golf on sunday",
+    "is it ok to go to my yoga class",
+    "when can mum go swimming",
+    "can grandad go ten pin bowling with us",
+    "can I go on a long bike ride",
+    "how far can my wife walk each day",
+])
+def test_a_named_sport_water_or_a_distance_stays_uncovered(text: str) -> None:
+    """Near the everyday activities, but needing a fact the guide doesn't give (corpus/SCHEMA.md)."""
+    assert load_content("en-US").knowledge.match(text).reason == "uncovered", text
 
 
 @pytest.mark.parametrize("text,intent", [
