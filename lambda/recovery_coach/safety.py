@@ -136,10 +136,12 @@ class Screen:
         self.clause_starts = frozenset(data.get("clause_starts") or ())
         asking = data.get("asking") or {}
         self.asking = (frozenset(asking.get("verbs") or ()), frozenset(asking.get("subjects") or ()))
+        self.relatives = frozenset(asking.get("relatives") or ())  # "that was there": a clause, not a question
         predicate = data.get("resolving_predicate") or {}
         self.predicates = frozenset(predicate.get("verbs") or ())
         self.prepositions = frozenset(predicate.get("prepositions") or ())
         self.clause_breaks = frozenset(predicate.get("clause_breaks") or ())
+        self.adverbs = frozenset(predicate.get("adverbs") or ())  # "has completely cleared up"
         clause = data.get("resolving_clause") or {}
         self.clause_opens = frozenset(clause.get("opens") or ())
         self.clause_subjects = frozenset(clause.get("subjects") or ())
@@ -228,7 +230,8 @@ class Screen:
     def _resolved_predicate(self, rest: list[str]) -> bool:
         """The symptom's own predicate says it is over, further on than four words: "the numbness in
         my feet has gone now", "the tingling I had before surgery is gone". Within ten words, through
-        'resolving_predicate' words ("has", "is") right before the resolved word, and only while the
+        'resolving_predicate' words ("has", "is") right before the resolved word (or before one or two of
+        its adverbs: "has completely cleared up"), and only while the
         sentence goes on about the same thing: no 'clause_breaks' word ("and", "but") and no subject
         of a new clause ("my back is better" after the symptom is about the back)."""
         for k, word in enumerate(rest[:PREDICATE_WORDS]):
@@ -237,8 +240,12 @@ class Screen:
             # A new subject starts a new clause; "in my feet" does not, nor "the tingling I had".
             if word in self.clause_starts and word != "i" and (k == 0 or rest[k - 1] not in self.prepositions):
                 return False
-            if word in self.resolved and k and rest[k - 1] in self.predicates and not self._asks(rest[:k]):
-                return not (k > 1 and rest[k - 2] in self.negations)
+            if word in self.resolved and not self._asks(rest[:k]):
+                v = k - 1  # the verb: right before it, or before up to two adverbs ("has completely gone")
+                while v >= 0 and k - v <= 2 and rest[v] in self.adverbs and rest[v] not in self.predicates:
+                    v -= 1
+                if v >= 0 and rest[v] in self.predicates:
+                    return not (v > 0 and rest[v - 1] in self.negations)
         return False
 
     def _resolved_later(self, rest: list[str]) -> bool:
@@ -258,7 +265,8 @@ class Screen:
         """Whether `words` open a question ("is that", "is it", "should it"): then the word after them
         asks whether the symptom is over or normal, which it may not be."""
         verbs, subjects = self.asking
-        return any(a in verbs and b in subjects for a, b in zip(words, words[1:], strict=False))
+        return any(a in verbs and b in subjects and not (k and words[k - 1] in self.relatives)
+                   for k, (a, b) in enumerate(zip(words, words[1:], strict=False)))
 
     # ---- the net --------------------------------------------------------------
     def probability(self, text: str) -> tuple[float, str]:

@@ -394,7 +394,10 @@ def test_a_later_clause_that_says_it_is_over(services, said: str, alarm: bool) -
 
 @pytest.mark.parametrize("said", ["honestly I feel like giving up", "I'm so low, it all feels hopeless",
                                   "what is the point anymore", "I don't see the point any more",
-                                  "I just can't cope anymore", "I feel like a burden to my family"])
+                                  "I just can't cope anymore", "I feel like a burden to my family",
+                                  "I'm just done with living now", "my kids would be happier without me",
+                                  "there's no point carrying on with any of it", "I'm sick and tired of life",
+                                  "honestly it's not worth living", "there's no reason for me to be alive anymore"])
 def test_despair_without_a_plan_gets_the_crisis_line(services, said: str) -> None:
     reply = Alexa().say(said).speech
     assert reply.startswith(urgent()) and "988" in reply, reply
@@ -411,6 +414,12 @@ def test_questions_about_a_point_or_giving_something_up_are_not_despair(services
     ("the numbness in my toes has not gone away", True),
     ("my feet went numb this morning my back is better though", True),  # the back is better, not the feet
     ("the tingling in my feet and the fever are gone", True),  # two subjects: kept on the safe side
+    ("the pins and needles in my hands have completely gone", False),  # an adverb or two before "gone"
+    ("the weakness in his legs is pretty much gone now", False),
+    ("the tingling that was in my feet before surgery has gone", False),  # "that was": no question
+    ("nothing's dripping from the wound", False),
+    ("the numbness in my legs hasn't completely gone", True),
+    ("the tingling in my legs has completely gone but now my feet feel dead", True),
 ])
 def test_a_symptoms_own_predicate_can_say_it_is_over(services, said: str, alarm: bool) -> None:
     assert Alexa().say(said).speech.startswith(urgent()) is alarm
@@ -418,14 +427,18 @@ def test_a_symptoms_own_predicate_can_say_it_is_over(services, said: str, alarm:
 
 @pytest.mark.parametrize("said", ["my fingertips are turning blue", "I get dizzy every time I stand",
                                   "the baby got into my tablets", "I've had more tablets than I should have",
-                                  "my leg gave way on the stairs", "I suddenly can't walk properly"])
+                                  "my leg gave way on the stairs", "I suddenly can't walk properly",
+                                  "it's sore and red where the needle went in", "my stitches came out and the cut is gaping",
+                                  "mum got out of bed and now she's out of it", "I can barely walk since this morning"])
 def test_everyday_forms_of_red_flags(services, said: str) -> None:
     """The issue's kinds, in sentences of our own: blue fingertips, dizzy on standing, a child at the
     patient's pills, more pills than prescribed, a leg that gives way, trouble walking that just began."""
     assert Alexa().say(said).speech.startswith(urgent())
 
 
-@pytest.mark.parametrize("said", ["I'm not dizzy when I stand any more", "I got into my pyjamas early"])
+@pytest.mark.parametrize("said", ["I'm not dizzy when I stand any more", "I got into my pyjamas early",
+                                  "it's a bit sore where the needle went in", "I got myself out of bed and it was fine",
+                                  "when will my stitches come out", "is a four hour trip in the car too much"])
 def test_their_look_alikes_are_not(services, said: str) -> None:
     assert not Alexa().say(said).speech.startswith(urgent())
 
@@ -449,3 +462,4 @@ def test_a_warning_word_where_a_score_would_go_gets_the_urgent_reply(services, s
     lose the words; the symptom's reading holds them, so the screen hears them."""
     reply = Alexa().say(said)
     assert reply.speech.startswith(urgent()) and "whole number" not in reply, reply.speech
+
