@@ -44,6 +44,10 @@ FALLBACK = "AMAZON.FallbackIntent"
 # Turns that keep the question that was pending: help with it, and hearing it again.
 ASIDES = frozenset({"AMAZON.HelpIntent", "AMAZON.RepeatIntent"})
 NOTHING = "nothing"  # the "question" when none is pending: what a bare yes, date or name does then
+# AMAZON.TIME's values for "morning", "afternoon" and "evening": said alone, to nothing or to a question
+# that takes no time, a hello (NOTHING's time answer), not a miss.
+GREETING_TIMES = frozenset({"MO", "AF", "EV"})
+TIME_SLOT = "time"  # TimeAnswerIntent's slot
 
 Action = Callable[[Any], Any]
 
@@ -90,7 +94,7 @@ def owner(intent: str | None, slots: Mapping[str, str | None], pending: Mapping[
     kind = kind_of(intent, slots, question)
     if kind is None:
         return None
-    if question is None:
+    if question is None or (kind == TIME and not question.takes(TIME) and slots.get(TIME_SLOT) in GREETING_TIMES):
         return REGISTRY[NOTHING], kind
     return question, kind if question.takes(kind) else MISS
 

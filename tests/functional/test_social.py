@@ -58,3 +58,19 @@ def test_never_mind_drops_the_deletion_and_the_conversation_goes_on(tmp_path: Pa
     said = cli("chat", db=db, stdin="delete my check-ins\nnever mind\nwhen can I drive\n")
     assert "few days to a few weeks" in said.split("You: when can I drive\n", 1)[1]
     assert "You last logged 6 today" in cli("ask", "how has my pain been this week", db=db)
+
+
+@pytest.mark.parametrize("first", [False, True])
+def test_a_day_part_said_alone_is_a_hello_not_a_miss(services: Services, first: bool) -> None:
+    """ "Morning" is a time to Alexa (AMAZON.TIME "MO"); with nothing asked, or to the launch's yes/no
+    question, it is a hello: the greeting, and the question is dropped, never "didn't catch that"."""
+    alexa = Alexa()
+    if not first:
+        assert "log your pain now" in alexa.launch()
+    reply = alexa.say("morning")
+    assert reply.speech.startswith("Hello!") and "didn't catch" not in reply.speech, reply.speech
+    assert "few weeks" in alexa.say("when can I drive")
+
+
+def test_a_time_said_alone_with_nothing_asked_still_offers_the_reminder(services: Services) -> None:
+    assert "remind me to check in every day" in Alexa().say("at 9 am")

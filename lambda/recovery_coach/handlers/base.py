@@ -126,7 +126,7 @@ class Turn:
     def answering(self) -> tuple[dialog.Question, str] | None:
         """The question this turn answers (or misheard), and the kind of answer; None when the turn
         is its intent's own."""
-        slots = {name: self.slot(name) for name in set(dialog.NUMBER_INTENTS.values())}
+        slots = {name: self.slot(name) for name in {*dialog.NUMBER_INTENTS.values(), dialog.TIME_SLOT}}
         return dialog.owner(self.intent, slots, self.pending)
 
     @property

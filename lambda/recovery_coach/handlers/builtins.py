@@ -78,8 +78,11 @@ class GreetingHandler(AbstractRequestHandler):
         return is_intent_name("GreetingIntent")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        t = Turn.of(handler_input)
-        return t.reply(t.t("greeting"), what_i_do(t), ask=t.t("help.ask"))
+        return greet(Turn.of(handler_input))
+
+
+def greet(t: Turn) -> Response:
+    return t.reply(t.t("greeting"), what_i_do(t), ask=t.t("help.ask"))
 
 
 class RepeatHandler(AbstractRequestHandler):
@@ -169,8 +172,12 @@ def _bare(key: str, ask: str = "help.ask") -> dialog.Action:
     return lambda t: t.reply(t.t(key), ask=t.t(ask))
 
 
+def _bare_time(t: Turn) -> Response:
+    return greet(t) if t.slot(dialog.TIME_SLOT) in dialog.GREETING_TIMES else _bare("time.unexpected")(t)
+
+
 # A bare answer when nothing was asked: "yes" invites a question, "no" (to "what else?") ends, a
-# date, time or name never changes anything by itself.
+# date, time or name never changes anything by itself ("morning" alone is a hello).
 dialog.declare(
     dialog.NOTHING,
     yes=_bare("yesno.no_question"),
@@ -179,6 +186,6 @@ dialog.declare(
     unsure=_bare("fallback", "fallback.ask"),
     took=_bare("meds.unexpected"),
     date=_bare("date.unexpected"),
-    time=_bare("time.unexpected"),
+    time=_bare_time,
     name=_bare("label.unknown"),
 )
