@@ -430,7 +430,10 @@ def test_a_symptoms_own_predicate_can_say_it_is_over(services, said: str, alarm:
                                   "my leg gave way on the stairs", "I suddenly can't walk properly",
                                   "it's sore and red where the needle went in", "my stitches came out and the cut is gaping",
                                   "mum got out of bed and now she's out of it", "I can barely walk since this morning",
-                                  "grandad's confused by the telly and doesn't know who I am"])
+                                  "grandad's confused by the telly and doesn't know who I am",
+                                  "her pain keeps rocketing up", "grandpa went limp on the sofa",
+                                  "dad got lost in his own house last night", "mum isn't answering questions properly",
+                                  "I overdid the pills this morning", "the wee came out on its own again"])
 def test_everyday_forms_of_red_flags(services, said: str) -> None:
     """The issue's kinds, in sentences of our own: blue fingertips, dizzy on standing, a child at the
     patient's pills, more pills than prescribed, a leg that gives way, trouble walking that just began."""
@@ -440,7 +443,9 @@ def test_everyday_forms_of_red_flags(services, said: str) -> None:
 @pytest.mark.parametrize("said", ["I'm not dizzy when I stand any more", "I got into my pyjamas early",
                                   "I'm a little confused about how to talk to you", "sorry, I'm muddled by the question",
                                   "it's a bit sore where the needle went in", "I got myself out of bed and it was fine",
-                                  "when will my stitches come out", "is a four hour trip in the car too much"])
+                                  "when will my stitches come out", "is a four hour trip in the car too much",
+                                  "I fell behind on the washing", "my son fell out with his boss",
+                                  "the fall leaves are beautiful"])
 def test_their_look_alikes_are_not(services, said: str) -> None:
     assert not Alexa().say(said).speech.startswith(urgent())
 
