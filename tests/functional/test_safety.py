@@ -433,7 +433,8 @@ def test_a_symptoms_own_predicate_can_say_it_is_over(services, said: str, alarm:
                                   "grandad's confused by the telly and doesn't know who I am",
                                   "her pain keeps rocketing up", "grandpa went limp on the sofa",
                                   "dad got lost in his own house last night", "mum isn't answering questions properly",
-                                  "I overdid the pills this morning", "the wee came out on its own again"])
+                                  "I overdid the pills this morning", "the wee came out on its own again",
+                                  "my temp is 38.7 is that normal"])
 def test_everyday_forms_of_red_flags(services, said: str) -> None:
     """The issue's kinds, in sentences of our own: blue fingertips, dizzy on standing, a child at the
     patient's pills, more pills than prescribed, a leg that gives way, trouble walking that just began."""
@@ -445,7 +446,7 @@ def test_everyday_forms_of_red_flags(services, said: str) -> None:
                                   "it's a bit sore where the needle went in", "I got myself out of bed and it was fine",
                                   "when will my stitches come out", "is a four hour trip in the car too much",
                                   "I fell behind on the washing", "my son fell out with his boss",
-                                  "the fall leaves are beautiful"])
+                                  "the fall leaves are beautiful", "the temperature outside is 41 today"])
 def test_their_look_alikes_are_not(services, said: str) -> None:
     assert not Alexa().say(said).speech.startswith(urgent())
 
