@@ -173,6 +173,7 @@ def test_explain_shows_intent_topic_score_and_runner_up(services) -> None:
     ("my pain is a 10, it's unbearable", "red flag: severe_pain"),  # every slot, as the screen hears them
     ("my back feels strange", "reply:    the careful reply  (net"),
     ("no fever today", "reply:    a kind word  (net"),
+    ("is sweeping the patio ok", "topic:    activity_unnamed (a passage of activity)"),  # the passage and its topic
 ])
 def test_explain_shows_how_the_skill_decided(services, said: str, shown: str) -> None:
     import io
