@@ -258,8 +258,9 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
     if question:
         asked = with_form(heard["intent"] or "", question)
         match, guess = content.knowledge.match(asked), content.knowledge.explain(asked)
-        topic = match.reason if match.topic is None else match.topic.id if match.topic.group == match.topic.id else \
-            f"{match.topic.id} (a passage of {match.topic.group})"
+        topic = match.topic.id if match.topic else match.reason
+        if match.topic and match.topic.of:
+            topic += f" (a passage of {match.topic.of})"
         detail = f"  (score {guess.confidence:.3f}, runner-up {guess.runner_up} {guess.runner_up_confidence:.3f})" if guess else ""
         lines.append(f"topic:    {topic}{detail}")
     screened = screened_words(heard["intent"] or "", heard["slots"])  # what the screen hears: every slot
