@@ -15,9 +15,11 @@ says. The reply (and, for check-ins, the store) is then judged by what a listene
     social        greetings, thanks, help, repeat, start over, stop (commands), and requests the skill
                   doesn't do (`other`: the fallback, which says what it can do)
     patient_review  the patient asking about their own check-ins (review_week, review_day)
-    answerable_activity, uncovered_near  the clinic's blind files of those names (activities in
-                  everyday words the guide's activity advice answers; questions near a topic that the
-                  guide doesn't answer), each scored as its kind, each its own row
+    answerable_activity, uncovered_near, red_flag_forms, harmless_forms  the clinic's blind files of
+                  those names (activities in everyday words the guide's activity advice answers; questions
+                  near a topic that the guide doesn't answer; red flags as people say them, reassurance
+                  questions and a score said with a symptom among them; look-alikes that are no alarm),
+                  each scored as its kind, each its own row
 
 Nothing is fitted to the dev part (corpus/SCHEMA.md). `--misses` lists what went wrong, to find the
 *kinds* of speech that fail; never copy a dev sentence into train.
@@ -54,9 +56,10 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
 KINDS = ("answerable", "uncovered", "red_flag", "harmless", "checkin", "out_of_range", "command", "caregiver", "social",
-         "patient_review", "answerable_activity", "uncovered_near")
-# The clinic's blind files reported as rows of their own (issue 31), whatever their items' kinds.
-FILE_ROWS = {"answerable-activity": "answerable_activity", "uncovered-near": "uncovered_near"}
+         "patient_review", "answerable_activity", "uncovered_near", "red_flag_forms", "harmless_forms")
+# The clinic's blind files reported as rows of their own (issues 27 and 31), whatever their items' kinds.
+FILE_ROWS = {"answerable-activity": "answerable_activity", "uncovered-near": "uncovered_near",
+             "red_flag-forms": "red_flag_forms", "harmless-forms": "harmless_forms"}
 # Commands reported as their own rows: the caregiver's goals, social turns, the patient's own review.
 ROWS = {**{g: "caregiver" for g in ("care_link", "care_summary", "care_day", "care_meds", "care_trend", "care_last",
                                      "care_report", "care_unlink", "care_alerts_on", "care_alerts_off")},
@@ -66,7 +69,7 @@ ROWS = {**{g: "caregiver" for g in ("care_link", "care_summary", "care_day", "ca
 # red-flag recall 100 %, harmless false alarms ≤ 2 % (so ≥ 98 % without one).
 TARGETS = {"answerable": 97.0, "uncovered": 97.0, "checkin": 98.0, "out_of_range": 100.0, "red_flag": 100.0,
            "harmless": 98.0, "caregiver": 95.0, "social": 95.0, "patient_review": 95.0, "answerable_activity": 95.0,
-           "uncovered_near": 95.0}
+           "uncovered_near": 95.0, "red_flag_forms": 100.0, "harmless_forms": 98.0}
 # A fixed instant: the measurement must not depend on the day it runs (15:00 UTC, the same day in the Americas).
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)
 

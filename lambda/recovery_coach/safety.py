@@ -34,7 +34,7 @@ NONE = "none"  # the net's class for "not a red flag"
 _GAP = 4  # other words allowed between two words of a phrase
 _NUMBER_WORDS = frozenset({"TEMP_F", "TEMP_C", "NUM"})
 _APOSTROPHES = re.compile(r"['\u2019\u2018`]")
-PREDICATE_WORDS = 10  # how far a symptom's own "… has gone" may come after it
+PREDICATE_WORDS = 12  # how far a symptom's own "… has gone" may come after it
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z]+")
 
 _UNITS = {"zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -142,9 +142,13 @@ class Screen:
         self.prepositions = frozenset(predicate.get("prepositions") or ())
         self.clause_breaks = frozenset(predicate.get("clause_breaks") or ())
         self.adverbs = frozenset(predicate.get("adverbs") or ())  # "has completely cleared up"
+        self.over = self.resolved | frozenset(predicate.get("resolved") or ())  # "has dried up": over only as a predicate
+        self.objects_after = frozenset(predicate.get("objects_after") or ())  # "the shivers I had the first night"
         clause = data.get("resolving_clause") or {}
         self.clause_opens = frozenset(clause.get("opens") or ())
         self.clause_subjects = frozenset(clause.get("subjects") or ())
+        self.settled = frozenset(clause.get("settled") or ())  # "but they're fine now": over with a word of time
+        self.since = frozenset(clause.get("since") or ())
         self.flags: dict[str, str] = {}
         phrases: list[_Phrase] = []
         # Flags no negation or "it's over" word cancels (despair: "I don't see the point any more").
@@ -156,8 +160,11 @@ class Screen:
             if not spec.get("phrases"):
                 raise ValueError(f"red flag {flag}: no phrases")
         exact = {name: frozenset(words) for name, words in (data.get("words") or {}).items()}
-        self.not_symptoms = tuple(  # exact words, not stems: "be discharged" is not "discharge"
-            tuple(_slot(w, exact, f"not_symptoms: {t!r}", exact=True) for w in t.split())
+        # Exact words, not stems: "be discharged" is not "discharge". A word in [brackets] must be there
+        # but stays for the phrases: "nothing coming out of the [WOUND]" leaves "the wound is red" heard.
+        self.not_symptoms = tuple(
+            (tuple(_slot(w.strip("[]"), exact, f"not_symptoms: {t!r}", exact=True) for w in t.split()),
+             tuple(w.startswith("[") for w in t.split()))
             for t in data.get("not_symptoms") or ())
         self._index: dict[str, list[_Phrase]] = {}
         for p in phrases:
@@ -193,14 +200,16 @@ class Screen:
         return None, denied
 
     @staticmethod
-    def _spans(words: list[str], patterns: Iterable[tuple[frozenset[str], ...]]) -> list[list[int]]:
+    def _spans(words: list[str], patterns: Iterable[tuple[tuple[frozenset[str], ...], tuple[bool, ...]]]
+               ) -> list[list[int]]:
+        """Where each pattern's words are, but for its [kept] ones."""
         out = []
-        for slots in patterns:
+        for slots, kept in patterns:
             for i, word in enumerate(words):
                 if word in slots[0]:
                     at = _find(words, slots, i, gap=0)
                     if at is not None:
-                        out.append(at)
+                        out.append([k for k, keep in zip(at, kept, strict=True) if not keep])
         return out
 
     def _negated(self, words: list[str], keys: list[str], at: list[int]) -> bool:
@@ -229,18 +238,21 @@ class Screen:
 
     def _resolved_predicate(self, rest: list[str]) -> bool:
         """The symptom's own predicate says it is over, further on than four words: "the numbness in
-        my feet has gone now", "the tingling I had before surgery is gone". Within ten words, through
+        my feet has gone now", "the tingling I had before surgery is gone". Within twelve words, through
         'resolving_predicate' words ("has", "is") right before the resolved word (or before one or two of
-        its adverbs: "has completely cleared up"), and only while the
-        sentence goes on about the same thing: no 'clause_breaks' word ("and", "but") and no subject
-        of a new clause ("my back is better" after the symptom is about the back)."""
+        its adverbs: "has completely cleared up"; or a word that says it is over only as a predicate:
+        "has dried up"), and only while the sentence goes on about the same thing: no 'clause_breaks'
+        word ("and", "but") and no subject of a new clause ("my back is better" after the symptom is
+        about the back)."""
         for k, word in enumerate(rest[:PREDICATE_WORDS]):
             if word in self.clause_breaks:
                 return False
-            # A new subject starts a new clause; "in my feet" does not, nor "the tingling I had".
-            if word in self.clause_starts and word != "i" and (k == 0 or rest[k - 1] not in self.prepositions):
+            # A new subject starts a new clause; "in my feet" does not, nor "the tingling I had", nor the
+            # object of a verb ("the shivers I had the first night").
+            if word in self.clause_starts and word != "i" and (
+                    k == 0 or rest[k - 1] not in self.prepositions | self.objects_after):
                 return False
-            if word in self.resolved and not self._asks(rest[:k]):
+            if word in self.over and not self._asks(rest[:k]):
                 v = k - 1  # the verb: right before it, or before up to two adverbs ("has completely gone")
                 while v >= 0 and k - v <= 2 and rest[v] in self.adverbs and rest[v] not in self.predicates:
                     v -= 1
@@ -249,15 +261,21 @@ class Screen:
         return False
 
     def _resolved_later(self, rest: list[str]) -> bool:
-        """A later clause says it is over: "… on Sunday, but it's back to normal now" (resolving_clause)."""
+        """A later clause says it is over: "… on Sunday, but it's back to normal now", or says it is
+        fine with a word of time: "… before the op, but they're fine now", "but now it's fine"
+        (resolving_clause; "but it's fine" alone may play a symptom down, so it does not count)."""
         for k, word in enumerate(rest[:-2]):
-            if word not in self.clause_opens or rest[k + 1] not in self.clause_subjects:
+            if word not in self.clause_opens:
                 continue
-            clause = rest[k + 2:k + 6]
+            subject = k + 2 if rest[k + 1] in self.since else k + 1  # "but now they're fine"
+            if subject >= len(rest) or rest[subject] not in self.clause_subjects:
+                continue
+            clause = rest[subject + 1:subject + 5]
+            timed = bool(self.since.intersection(rest[k + 1:subject + 6]))
             for j, later in enumerate(clause):
-                if later in self.negations or later in self.losses or self._asks(rest[k + 1:k + 2 + j]):
+                if later in self.negations or later in self.losses or self._asks(rest[subject:subject + 1 + j]):
                     break
-                if later in self.resolved:
+                if later in self.resolved or (later in self.settled and timed):
                     return True
         return False
 

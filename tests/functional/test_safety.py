@@ -387,6 +387,9 @@ def test_having_a_symptom_is_heard_with_the_having(services, said: str) -> None:
     ("my feet went numb yesterday but it's not getting any better", True),
     ("my legs went weak this morning but is it normal", True),
     ("I had a fever but it's gone, and now my legs are numb", True),
+    ("my toes used to go numb before the op but they're okay now", False),  # fine with a word of time
+    ("the wound was weeping on Tuesday but now it's fine", False),
+    ("the cut's bleeding but it's fine", True),  # playing it down, not over
 ])
 def test_a_later_clause_that_says_it_is_over(services, said: str, alarm: bool) -> None:
     assert Alexa().say(said).speech.startswith(urgent()) is alarm
@@ -420,6 +423,10 @@ def test_questions_about_a_point_or_giving_something_up_are_not_despair(services
     ("nothing's dripping from the wound", False),
     ("the numbness in my legs hasn't completely gone", True),
     ("the tingling in my legs has completely gone but now my feet feel dead", True),
+    ("the bit of weeping from the cut has dried up", False),  # over only as a predicate
+    ("the cut is oozing and there's dried blood on the dressing", True),
+    ("the chills I had the first evening have gone", False),  # "the first evening": the verb's object
+    ("the tingling down my left leg that was there before the operation has gone completely", False),
 ])
 def test_a_symptoms_own_predicate_can_say_it_is_over(services, said: str, alarm: bool) -> None:
     assert Alexa().say(said).speech.startswith(urgent()) is alarm
@@ -434,7 +441,9 @@ def test_a_symptoms_own_predicate_can_say_it_is_over(services, said: str, alarm:
                                   "her pain keeps rocketing up", "grandpa went limp on the sofa",
                                   "dad got lost in his own house last night", "mum isn't answering questions properly",
                                   "I overdid the pills this morning", "the wee came out on its own again",
-                                  "my temp is 38.7 is that normal"])
+                                  "my temp is 38.7 is that normal",
+                                  "nothing's coming out when she tries to pee",
+                                  "nothing is coming out of her cut but it's gone red and hot"])
 def test_everyday_forms_of_red_flags(services, said: str) -> None:
     """The issue's kinds, in sentences of our own: blue fingertips, dizzy on standing, a child at the
     patient's pills, more pills than prescribed, a leg that gives way, trouble walking that just began."""
@@ -446,7 +455,8 @@ def test_everyday_forms_of_red_flags(services, said: str) -> None:
                                   "it's a bit sore where the needle went in", "I got myself out of bed and it was fine",
                                   "when will my stitches come out", "is a four hour trip in the car too much",
                                   "I fell behind on the washing", "my son fell out with his boss",
-                                  "the fall leaves are beautiful", "the temperature outside is 41 today"])
+                                  "the fall leaves are beautiful", "the temperature outside is 41 today",
+                                  "nothing is coming out of the cut", "a bit achy but nothing I can't handle"])
 def test_their_look_alikes_are_not(services, said: str) -> None:
     assert not Alexa().say(said).speech.startswith(urgent())
 
