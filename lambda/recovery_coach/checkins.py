@@ -38,14 +38,18 @@ def parse_score(value: str | None) -> int | None:
 _SCORE_NUMBERS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten".split())}
 _NUM = r"(\d{1,2}|zero|one|two|three|four|five|six|seven|eight|nine|ten)"
 # A number that is the speaker's pain score inside a longer sentence: after words that introduce one
-# ("my pain is a nine", "it's at 8", "I'm a nine"), first in the words (a carrier took "it's a"), or
+# ("my pain is a nine", "it's at 8", "I'm a nine"), first in the words (a carrier took "it's a"; or
+# hedged: "I'd say a six today and …"), or
 # before "out of ten" / "/10"; never one that counts something ("I'm 9 days out", "it's 2 weeks"), nor
 # someone else's ("her pain is an eight").
 _NOT_A_COUNT = r"\b(?!\s+(?:days?|weeks?|months?|years?|hours?|minutes?|times?|pills?|tablets?|degrees?|am|pm|oclock|of))"
+# How a score may be put first: "I'd say a six", "probably a four", "about a five", "maybe a six".
+_HEDGE = r"(?:(?:(?:id|i\s+would|ill|i\s+will)\s+(?:say|put\s+it\s+at|call\s+it)|probably|maybe|about|around|roughly|say)\s+)*"
 _SCORE_SAID = (
     r"(?:(?:^|\bmy\s+|\bthe\s+)(?:pain|score|pain\s+level|pain\s+score)s?|\bit|\bits|\bthats|\bim)"
     r"(?:\s+(?:is|s|was|at|about|around|like|a|an|maybe|probably|honestly))*\s+" + _NUM + _NOT_A_COUNT
-    + r"|^(?:a\s+|an\s+)?" + _NUM + r"(?=\s*(?:$|[,.;]|and\b|but\b|now\b|today\b))"  # a carrier took "it's a"
+    + r"|^" + _HEDGE + r"(?:a\s+|an\s+)?" + _NUM  # first in the words (a carrier took "it's a"), maybe hedged
+    + r"(?=\s*(?:$|[,.;]|and\b|but\b|now\b|today\b|tonight\b|this\s+(?:morning|afternoon|evening)\b))"
     + r"|\b" + _NUM + r"\s*(?:out\s+of\s+(?:10|ten)|/\s*10)\b")
 
 

@@ -114,7 +114,8 @@ def test_the_urgent_reply_never_asks_the_store(clock: Clock, said: str) -> None:
 
 @pytest.mark.parametrize("said, score", [("my pain is a nine and I can't feel my legs", 9),
                                          ("it's a ten and I can't catch my breath", 10),
-                                         ("eight out of ten and the wound is leaking pus", 8)])
+                                         ("eight out of ten and the wound is leaking pus", 8),
+                                         ("I'd put it at about a six and the cut is weeping", 6)])
 def test_a_score_said_with_a_red_flag_is_saved_after_the_urgent_message(tmp_path: Path, said: str,
                                                                         score: int) -> None:
     from tests.functional.test_questions import cli
@@ -124,6 +125,19 @@ def test_a_score_said_with_a_red_flag_is_saved_after_the_urgent_message(tmp_path
     reply = out.split("Alexa: ", 1)[1]
     assert reply.startswith(urgent()) and f"I've also saved your pain as {score} for today." in reply
     assert f"you logged {score}" in cli("ask", "what did I log today", db=db)
+
+
+@pytest.mark.parametrize("said, score, heard", [
+    ("probably a three today and the wound looks clean", 3, "Saved: your pain is 3 today"),  # a check-in
+    ("maybe a five and my back feels strange", 5, "I've also saved your pain as 5 for today."),  # after the careful reply
+])
+def test_a_score_said_with_a_remark_that_is_no_red_flag_is_saved(services, said: str, score: int,
+                                                                 heard: str) -> None:
+    """Never lost: a calm remark makes it today's check-in; what the screen can't place gets the
+    careful reply, then the save."""
+    reply = Alexa().say(said)
+    assert heard in reply and not reply.speech.startswith(urgent()), reply.speech
+    assert f"you logged {score}" in Alexa().say("what did I log today")
 
 
 @pytest.mark.parametrize("said, score", [("my pain's a nine, it's excruciating", 9),
@@ -400,7 +414,8 @@ def test_a_later_clause_that_says_it_is_over(services, said: str, alarm: bool) -
                                   "I just can't cope anymore", "I feel like a burden to my family",
                                   "I'm just done with living now", "my kids would be happier without me",
                                   "there's no point carrying on with any of it", "I'm sick and tired of life",
-                                  "honestly it's not worth living", "there's no reason for me to be alive anymore"])
+                                  "honestly it's not worth living", "there's no reason for me to be alive anymore",
+                                  "honestly I'm finished with life", "I'm done with living, I really am"])
 def test_despair_without_a_plan_gets_the_crisis_line(services, said: str) -> None:
     reply = Alexa().say(said).speech
     assert reply.startswith(urgent()) and "988" in reply, reply
@@ -443,7 +458,8 @@ def test_a_symptoms_own_predicate_can_say_it_is_over(services, said: str, alarm:
                                   "I overdid the pills this morning", "the wee came out on its own again",
                                   "my temp is 38.7 is that normal",
                                   "nothing's coming out when she tries to pee",
-                                  "nothing is coming out of her cut but it's gone red and hot"])
+                                  "nothing is coming out of her cut but it's gone red and hot",
+                                  "dad's temp is 38.9 this evening"])
 def test_everyday_forms_of_red_flags(services, said: str) -> None:
     """The issue's kinds, in sentences of our own: blue fingertips, dizzy on standing, a child at the
     patient's pills, more pills than prescribed, a leg that gives way, trouble walking that just began."""
@@ -456,7 +472,9 @@ def test_everyday_forms_of_red_flags(services, said: str) -> None:
                                   "when will my stitches come out", "is a four hour trip in the car too much",
                                   "I fell behind on the washing", "my son fell out with his boss",
                                   "the fall leaves are beautiful", "the temperature outside is 41 today",
-                                  "nothing is coming out of the cut", "a bit achy but nothing I can't handle"])
+                                  "nothing is coming out of the cut", "a bit achy but nothing I can't handle",
+                                  "sorry, I don't know what to ask you", "I'm done for now, thanks",
+                                  "the bath water temperature is 39", "it's about 40 degrees outside"])
 def test_their_look_alikes_are_not(services, said: str) -> None:
     assert not Alexa().say(said).speech.startswith(urgent())
 

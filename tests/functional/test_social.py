@@ -38,6 +38,15 @@ def test_a_caregiver_is_greeted_with_the_caregivers_help(services: Services) -> 
 
 
 @pytest.mark.dates
+@pytest.mark.parametrize("asked", ["have I been heading the right way with my pain", "how have I been getting along",
+                                   "what kind of week have I had"])
+def test_the_patients_own_review_in_everyday_words(services: Services, asked: str) -> None:
+    alexa = Alexa()
+    alexa.say("log my pain as four")
+    assert "You last logged 4 today" in alexa.say(asked)
+
+
+@pytest.mark.dates
 def test_one_check_in_is_not_every_day(services: Services) -> None:
     alexa = Alexa()
     alexa.say("log my pain as four")

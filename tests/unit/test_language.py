@@ -166,7 +166,7 @@ def test_explain_shows_intent_topic_score_and_runner_up(services) -> None:
 
 @pytest.mark.parametrize("said, shown", [
     ("when can I drive", "intent:   AskWhenIntent  (intent model, score"),  # a carrier of the model's family
-    ("my pain is severe", "CheckInIntent's slot can't hold the words"),  # the runner-up, and why
+    ("my pain is horrendous", "CheckInIntent's slot can't hold the words"),  # the runner-up, and why
     ("my pain is a 10, it's unbearable", "red flag: severe_pain"),  # every slot, as the screen hears them
     ("my back feels strange", "reply:    the careful reply  (net"),
     ("no fever today", "reply:    a kind word  (net"),

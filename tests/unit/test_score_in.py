@@ -14,6 +14,9 @@ from recovery_coach.checkins import score_in
     ("I'm a nine and can't breathe", 9),
     ("my pain level is 8 and my leg is weak", 8),
     ("the score's about a six but my foot is numb", 6),
+    ("i'd say a seven and my wound is weeping", 7),  # hedged, first in the words
+    ("probably a four, and the cut is hot", 4),
+    ("about a five this morning but my foot is numb", 5),
 ])
 def test_a_score_said_in_a_sentence(said: str, score: int) -> None:
     assert score_in(said) == score
@@ -28,6 +31,8 @@ def test_a_score_said_in_a_sentence(said: str, score: int) -> None:
     "my pain is a nine, well my pain is a seven",  # two different: not sure which
     "my legs are numb",
     "temperature is 39",
+    "about two weeks ago i had a fever",  # hedged, but a count
+    "maybe one of my toes is numb",
 ])
 def test_no_score_where_none_is_the_speakers(said: str) -> None:
     assert score_in(said) is None

@@ -9,6 +9,7 @@ from ask_sdk_model import Response
 from recovery_coach import alerts, budget, dialog
 from recovery_coach.checkins import parse_score, score_in
 from recovery_coach.handlers.base import RED_FLAG, Turn
+from recovery_coach.handlers.checkin import check_in
 from recovery_coach.handlers.questions import okay
 from recovery_coach.handlers.forms import SYMPTOM_INTENTS, with_form
 from recovery_coach.store import SaveUnconfirmed, StoreUnavailable
@@ -45,10 +46,16 @@ class UrgentHandler(AbstractRequestHandler):
         return reply
 
 
+def said_words(t: Turn) -> str:
+    """What the person said about the body, as the symptom's (or a question's) slot holds it."""
+    return " ".join(v for v in (t.slot("symptom"), t.slot("question")) if v and v != "?")
+
+
 def saved_with_urgent(t: Turn) -> str | None:
-    """The score said with the red flag, saved for today: one sentence that says so, one that says it
-    couldn't be, or nothing (no score said, or the store can't tell whether it kept it)."""
-    said = " ".join(v for v in (t.slot("symptom"), t.slot("question")) if v and v != "?")
+    """The score said with a red flag (or with what the screen can't place), saved for today: one
+    sentence that says so, one that says it couldn't be, or nothing (no score said, or the store can't
+    tell whether it kept it)."""
+    said = said_words(t)
     score = parse_score(t.slot("score")) if t.slot("feeling") else score_in(said) if said else None
     if score is None:
         return None
@@ -90,9 +97,15 @@ class ReportSymptomHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         """Not a red flag (UrgentHandler comes first): a kind word when the screen is sure, else the
-        careful reply (call the office now if it's new or worse; the emergency number), never "thanks"."""
+        careful reply (call the office now if it's new or worse; the emergency number), never "thanks".
+        A pain score said with it is never lost: with a calm remark ("a three today and the cut looks
+        clean") it is today's check-in, as if said alone; after the careful reply it is saved too."""
         t = Turn.of(handler_input)  # the screen's verdict on the words, read once (SafetyScreenInterceptor)
-        return t.reply(t.t("symptom.noted" if t.calm else "symptom.careful"), ask=t.t("ask.next"))
+        if t.calm and (score := score_in(said_words(t))) is not None:
+            return check_in(t, score)
+        if t.calm:
+            return t.reply(t.t("symptom.noted"), ask=t.t("ask.next"))
+        return t.reply(t.t("symptom.careful"), saved_with_urgent(t), ask=t.t("ask.next"))
 
 
 def tell_more(t: Turn) -> Response:
