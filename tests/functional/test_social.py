@@ -25,11 +25,27 @@ def test_greetings_are_not_symptoms(services: Services, hello: str) -> None:
     assert reply.speech.startswith("Hello!") and PHONE not in reply.speech, reply.speech
 
 
-@pytest.mark.parametrize("asked", ["tell me what you can do", "what are you for", "how do I use this"])
+@pytest.mark.parametrize("asked", ["tell me what you can do", "what are you for", "how do I use this",
+                                   "I'm in a bit of a muddle, how do I talk to this",
+                                   "honestly I don't understand this thing"])
 def test_asking_what_the_skill_does_is_answered_with_what_it_does(services: Services, asked: str) -> None:
     """Not "the guide doesn't cover that": the question is about the skill, not about recovery."""
     reply = Alexa().say(asked)
     assert "You can ask me about pain" in reply and "log your pain" in reply and "doesn't cover" not in reply.speech
+
+
+@pytest.mark.parametrize("asked", ["who won the world cup in 1966", "switch the hallway light on"])
+def test_a_request_the_skill_does_not_do_gets_what_it_does_not_the_office(services: Services, asked: str) -> None:
+    """Not "the guide doesn't cover that": the fallback says what the skill does (and keeps its one safety line)."""
+    reply = Alexa().say(asked)
+    assert reply.speech.startswith("Sorry, I can't help with that") and "doesn't cover" not in reply.speech, reply.speech
+
+
+def test_nothing_else_after_an_answer_ends_kindly(services: Services) -> None:
+    alexa = Alexa()
+    alexa.say("when can I drive")
+    reply = alexa.say("no, nothing else today")
+    assert reply.speech.startswith("Take care") and reply.ended and "911" not in reply.speech
 
 
 def test_a_caregiver_is_greeted_with_the_caregivers_help(services: Services) -> None:
