@@ -411,6 +411,11 @@ class Resolver:
         said = " ".join(w for w in said.split() if w not in FILLERS) or said
         return LEADING.sub("", said) or said
 
+    @staticmethod
+    def hesitation(said: str) -> bool:
+        """Only fillers ("uh", "um er"): _clean keeps them when nothing else was said."""
+        return all(w in FILLERS for w in said.split())
+
     def explain(self, text: str, today: date | None = None) -> dict[str, Any]:
         """How `text` was understood: the stage that decided, the intent, and the model's runner-up."""
         said = self._clean(normalize(text))
@@ -418,7 +423,7 @@ class Resolver:
         out: dict[str, Any] = {"heard": said, "intent": heard.intent,
                                "slots": {n: v.get("value") for n, v in heard.slots.items() if v.get("value")}}
         if guess is None:
-            out["stage"] = "exact sample"
+            out["stage"] = "a hesitation, nothing said" if self.hesitation(said) else "exact sample"
         else:
             out.update(stage="intent model" if heard.intent in FAMILY.get(guess.label, (guess.label,)) else
                        f"intent model's runner-up: {guess.label}'s slot can't hold the words",
@@ -427,6 +432,8 @@ class Resolver:
         return out
 
     def _resolve(self, said: str, today: date | None) -> tuple[Resolution, Guess | None]:
+        if self.hesitation(said):  # "uh": nothing said yet, as Alexa hears noise (a question asked stays asked)
+            return Resolution("intent", "AMAZON.FallbackIntent", {}), None
         exact = self._match(said, today, self._closed, strict=self.model is not None)
         if exact is not None or self.model is None:
             return exact or self._match(said, today, self._open) or Resolution("intent", "AMAZON.FallbackIntent", {}), None

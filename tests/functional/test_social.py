@@ -41,6 +41,13 @@ def test_a_request_the_skill_does_not_do_gets_what_it_does_not_the_office(servic
     assert reply.speech.startswith("Sorry, I can't help with that") and "doesn't cover" not in reply.speech, reply.speech
 
 
+@pytest.mark.parametrize("said", ["uh", "um, er"])
+def test_a_hesitation_alone_is_heard_as_nothing_said(services: Services, said: str) -> None:
+    """Not a question the guide doesn't cover: what Alexa does with noise (the fallback, session open)."""
+    reply = Alexa().say(said)
+    assert reply.speech.startswith("Sorry, I can't help with that") and not reply.ended, reply.speech
+
+
 def test_nothing_else_after_an_answer_ends_kindly(services: Services) -> None:
     alexa = Alexa()
     alexa.say("when can I drive")
