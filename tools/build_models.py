@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from recovery_coach.intents import SYMPTOM
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "interaction_models"
 TARGET = ROOT / "skill-package" / "interactionModels" / "custom"
@@ -58,7 +60,7 @@ _SECOND = frozenset("husband husband's wife wife's mum mum's mom mom's dad dad's
                     "mother mother's father father's nan nan's grandma grandma's grandpa grandad partner "
                     "partner's sister brother been says said thinks a an the".split())
 _LEAD_WORDS = frozenset("um umm uh uhh er erm hmm so well okay ok oh and but hey yeah sorry alexa".split())
-SYMPTOM_INTENT = "ReportSymptomIntent"
+SYMPTOM_INTENT = SYMPTOM  # the family head the statements' carriers go to (recovery_coach.intents)
 MIN_CARRIER_USES = 2  # a carrier two train statements open with: a way of speaking, not one sentence
 
 

@@ -35,6 +35,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
+from recovery_coach.intents import QUESTION, SYMPTOM
 from recovery_coach.language import Concepts, features, pack_weights
 from tools.quality import GOALS, load_part
 
@@ -47,8 +48,7 @@ PRUNE = 0.05  # smaller weights barely move a decision: left out of the file (an
 SEED = 0
 
 # The intent each kind of utterance is, for the resolver (goals: tools.quality.GOALS).
-KIND_INTENT = {"answerable": "AskQuestionIntent", "uncovered": "AskQuestionIntent",
-               "red_flag": "ReportSymptomIntent", "harmless": "ReportSymptomIntent",
+KIND_INTENT = {"answerable": QUESTION, "uncovered": QUESTION, "red_flag": SYMPTOM, "harmless": SYMPTOM,
                "checkin": "CheckInIntent", "out_of_range": "CheckInIntent", "other": "AMAZON.FallbackIntent"}
 
 

@@ -251,7 +251,8 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
              + (f", score {heard['score']}, runner-up {heard['runner_up']} {heard['runner_up_score']})" if "score" in heard else ")")]
     for name, value in heard["slots"].items():
         lines.append(f"slot:     {name} = {value}")
-    from recovery_coach.handlers.forms import SYMPTOM_INTENTS, screened_words, with_form
+    from recovery_coach.handlers.forms import screened_words, with_form
+    from recovery_coach.intents import SYMPTOM_INTENTS
 
     content = load_content(args.locale)
     question = heard["slots"].get("question") or heard["slots"].get("symptom")

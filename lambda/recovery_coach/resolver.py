@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from recovery_coach.intents import FAMILIES
 from recovery_coach.language import FILLERS, Guess, LinearModel, load_model
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -425,7 +426,7 @@ class Resolver:
         if guess is None:
             out["stage"] = "a hesitation, nothing said" if self.hesitation(said) else "exact sample"
         else:
-            out.update(stage="intent model" if heard.intent in FAMILY.get(guess.label, (guess.label,)) else
+            out.update(stage="intent model" if heard.intent in FAMILIES.get(guess.label, (guess.label,)) else
                        f"intent model's runner-up: {guess.label}'s slot can't hold the words",
                        score=round(guess.confidence, 3), runner_up=guess.runner_up,
                        runner_up_score=round(guess.runner_up_confidence, 3), threshold=self.model.threshold if self.model else None)
@@ -455,7 +456,7 @@ class Resolver:
         "my pain is severe"): those words are what was said about the pain, and a score of "?"
         would hide them from the red-flag screen. (A sharing code that caught words is still a link:
         the skill asks for the digits.)"""
-        family = [s for s in self.samples if s.intent in FAMILY.get(intent, (intent,))]
+        family = [s for s in self.samples if s.intent in FAMILIES.get(intent, (intent,))]
         # A carrier may end the utterance ("... log my pain as five"), but a free-form slot is not
         # read from a carrier found mid-sentence: "my mom wants to drive, is that too soon" asks
         # about driving, not "that too soon". Such a question is heard whole, below.
@@ -518,13 +519,6 @@ def _clock_time(said: str) -> str | None:
 
 # Words that only start a turn in speech ("so, when's it okay to ..."; "well, my pain's a four").
 LEADING = re.compile(r"^(?:(?:so|well|okay|ok|and|but|now|right|hey|hi|hello|yeah|oh|actually)\s+)+")
-
-FAMILY = {  # intents Alexa tells apart only by their carrier phrases
-    "AskQuestionIntent": ("AskWhenIntent", "AskHowLongIntent", "AskQuestionIntent"),
-    "ReportSymptomIntent": ("ReportInabilityIntent", "ReportPainIntent", "ReportHavingIntent", "ReportFeelingIntent",
-                            "ReportSymptomIntent"),
-}
-
 
 @functools.cache
 def locales() -> list[str]:

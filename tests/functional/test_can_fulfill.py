@@ -11,7 +11,7 @@ import pytest
 
 from lambda_function import lambda_handler
 from recovery_coach import envelope
-from recovery_coach.handlers.ask import QUESTION_INTENTS
+from recovery_coach.intents import QUESTION_INTENTS
 from recovery_coach.handlers.base import user_key
 from recovery_coach.services import Services
 from tests.support import Alexa

@@ -16,7 +16,8 @@ from tools.build_models import ROOT, SOURCE, TARGET, build_all, check_overrides,
 
 MODEL_FILES = sorted(TARGET.glob("*.json"))
 HANDLER_SOURCES = [*sorted((ROOT / "lambda" / "recovery_coach" / "handlers").glob("*.py")),
-                   ROOT / "lambda" / "recovery_coach" / "dialog.py"]  # the intents that answer a question
+                   ROOT / "lambda" / "recovery_coach" / "dialog.py",  # the intents that answer a question
+                   ROOT / "lambda" / "recovery_coach" / "intents.py"]  # the families the handlers take
 LAUNCH_WORDS = {"ask", "tell", "open", "launch", "begin", "start", "load", "play", "resume", "run", "use", "enable", "go"}
 CONNECTING = {"to", "from", "by", "if", "and", "whether", "for", "with"}
 RESERVED = {"alexa", "amazon", "echo", "computer", "skill", "app"}

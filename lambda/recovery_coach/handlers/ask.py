@@ -11,10 +11,10 @@ from recovery_coach.checkins import parse_score, score_in
 from recovery_coach.handlers.base import RED_FLAG, Turn
 from recovery_coach.handlers.checkin import check_in
 from recovery_coach.handlers.questions import okay
-from recovery_coach.handlers.forms import SYMPTOM_INTENTS, with_form
+from recovery_coach.handlers.forms import with_form
+from recovery_coach.intents import QUESTION_INTENTS, SYMPTOM_INTENTS
 from recovery_coach.store import SaveUnconfirmed, StoreUnavailable
 
-QUESTION_INTENTS = ("AskQuestionIntent", "AskWhenIntent", "AskHowLongIntent")
 
 
 CRISIS = "crisis"  # the red flag whose reply adds the locale's crisis line

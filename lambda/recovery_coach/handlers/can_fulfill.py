@@ -16,7 +16,7 @@ from ask_sdk_model.canfulfill import (
 )
 
 from recovery_coach.fulfilment import MAYBE, NO, YES, can_answer
-from recovery_coach.handlers.ask import QUESTION_INTENTS
+from recovery_coach.intents import QUESTION_INTENTS
 from recovery_coach.handlers.base import Turn
 from recovery_coach.handlers.forms import with_form
 

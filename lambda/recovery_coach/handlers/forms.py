@@ -3,9 +3,7 @@
 before the text is matched or screened."""
 from __future__ import annotations
 
-# Symptom statements, told apart by their carrier phrase only (resolver.FAMILY).
-SYMPTOM_INTENTS = ("ReportSymptomIntent", "ReportInabilityIntent", "ReportPainIntent", "ReportHavingIntent",
-                   "ReportFeelingIntent")
+# The carriers' meaning, per member of a family (recovery_coach.intents).
 SPOKEN_FORM = {
     "AskWhenIntent": "when",
     "AskHowLongIntent": "how long",
