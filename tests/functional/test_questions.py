@@ -234,6 +234,12 @@ def test_cli_an_everyday_activity_gets_the_rule_and_says_the_guide_does_not_name
     assert NOT_COVERED not in out
 
 
+def test_a_question_about_the_cause_gets_the_cause_not_the_definition(services) -> None:
+    """Issue 31: the topic's first paragraph says what a compression fracture is; the passage says why."""
+    reply = Alexa().say("so what's the cause of a crushed vertebra")
+    assert reply.speech.startswith("Your care guide names osteoporosis.") and "911" not in reply.speech
+
+
 def test_cli_red_flag_begins_with_911(tmp_path: Path) -> None:
     out = cli("ask", "my legs are numb and weak", db=tmp_path / "db.sqlite3", process=True)
     assert out.startswith(URGENT)

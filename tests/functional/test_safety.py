@@ -368,7 +368,7 @@ def test_what_the_carrier_or_an_exclamation_says_is_heard(services, said: str) -
 
 @pytest.mark.parametrize("said", ["will my dad be discharged today", "is there a numbing injection first",
                                   "how likely is a collapsed vertebra after this", "can the cement leak",
-                                  "what's the risk of infection"])
+                                  "what's the risk of infection", "why do the bones in your back collapse"])
 def test_the_procedures_own_words_are_questions_not_emergencies(services, said: str) -> None:
     assert not Alexa().say(said).speech.startswith(urgent())
 

@@ -171,6 +171,7 @@ def test_explain_shows_intent_topic_score_and_runner_up(services) -> None:
     ("my back feels strange", "reply:    the careful reply  (net"),
     ("no fever today", "reply:    a kind word  (net"),
     ("is sweeping the patio ok", "topic:    activity_unnamed (a passage of activity)"),  # the passage and its topic
+    ("what's the cause of a crushed vertebra", "topic:    fracture_cause (a passage of compression_fracture)"),
 ])
 def test_explain_shows_how_the_skill_decided(services, said: str, shown: str) -> None:
     import io
