@@ -49,7 +49,7 @@ _SCORE_SAID = (
     r"(?:(?:^|\bmy\s+|\bthe\s+)(?:pain|score|pain\s+level|pain\s+score)s?|\bit|\bits|\bthats|\bim)"
     r"(?:\s+(?:is|s|was|at|about|around|like|a|an|maybe|probably|honestly))*\s+" + _NUM + _NOT_A_COUNT
     + r"|^" + _HEDGE + r"(?:a\s+|an\s+)?" + _NUM  # first in the words (a carrier took "it's a"), maybe hedged
-    + r"(?=\s*(?:$|[,.;]|and\b|but\b|now\b|today\b|tonight\b|this\s+(?:morning|afternoon|evening)\b))"
+    + r"(?=\s*(?:$|[,.;]|and\b(?!\s+an?\s+(?:half|quarter))|but\b|now\b|today\b))"  # not "two and a half weeks"
     + r"|\b" + _NUM + r"\s*(?:out\s+of\s+(?:10|ten)|/\s*10)\b")
 
 

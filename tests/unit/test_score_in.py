@@ -16,7 +16,7 @@ from recovery_coach.checkins import score_in
     ("the score's about a six but my foot is numb", 6),
     ("i'd say a seven and my wound is weeping", 7),  # hedged, first in the words
     ("probably a four, and the cut is hot", 4),
-    ("about a five this morning but my foot is numb", 5),
+    ("about a five today but my foot is numb", 5),
 ])
 def test_a_score_said_in_a_sentence(said: str, score: int) -> None:
     assert score_in(said) == score
@@ -33,6 +33,8 @@ def test_a_score_said_in_a_sentence(said: str, score: int) -> None:
     "temperature is 39",
     "about two weeks ago i had a fever",  # hedged, but a count
     "maybe one of my toes is numb",
+    "about two and a half weeks ago my legs went numb",  # a count, with a fraction
+    "about 3 this morning i woke up with a fever",  # a time
 ])
 def test_no_score_where_none_is_the_speakers(said: str) -> None:
     assert score_in(said) is None
