@@ -60,7 +60,6 @@ _SECOND = frozenset("husband husband's wife wife's mum mum's mom mom's dad dad's
                     "mother mother's father father's nan nan's grandma grandma's grandpa grandad partner "
                     "partner's sister brother been says said thinks a an the".split())
 _LEAD_WORDS = frozenset("um umm uh uhh er erm hmm so well okay ok oh and but hey yeah sorry alexa".split())
-SYMPTOM_INTENT = SYMPTOM  # the family head the statements' carriers go to (recovery_coach.intents)
 MIN_CARRIER_USES = 2  # a carrier two train statements open with: a way of speaking, not one sentence
 
 
@@ -102,7 +101,7 @@ def corpus_samples(source: dict[str, Any], locale: str) -> dict[str, list[str]]:
     local = [item for item in load_part("train") if locale in item.locales]
     symptoms = symptom_samples(local)
     if symptoms:
-        out[SYMPTOM_INTENT] = symptoms
+        out[SYMPTOM] = symptoms  # the family head the statements' carriers go to (recovery_coach.intents)
     for item in local:
         if locale not in item.locales:
             continue

@@ -15,8 +15,6 @@ from recovery_coach.handlers.forms import with_form
 from recovery_coach.intents import QUESTION_INTENTS, SYMPTOM_INTENTS
 from recovery_coach.store import SaveUnconfirmed, StoreUnavailable
 
-
-
 CRISIS = "crisis"  # the red flag whose reply adds the locale's crisis line
 
 
