@@ -166,6 +166,10 @@ class Screen:
             (tuple(_slot(w.strip("[]"), exact, f"not_symptoms: {t!r}", exact=True) for w in t.split()),
              tuple(w.startswith("[") for w in t.split()))
             for t in data.get("not_symptoms") or ())
+        self._not_index: dict[str, list[tuple[tuple[frozenset[str], ...], tuple[bool, ...]]]] = {}
+        for pattern in self.not_symptoms:  # by first word, as the phrases are: one lookup per word said
+            for first in pattern[0][0]:
+                self._not_index.setdefault(first, []).append(pattern)
         self._index: dict[str, list[_Phrase]] = {}
         for p in phrases:
             for first in p.slots[0]:
@@ -185,7 +189,7 @@ class Screen:
         words = tokens(text)
         keys = [_key(w) for w in words]
         denied = False
-        for span in self._spans(words, self.not_symptoms):
+        for span in self._spans(words, self._not_index):
             denied = True  # "I can't walk the dog yet" is not a symptom, whatever the net thinks
             for k in span:
                 keys[k] = ""
@@ -200,16 +204,15 @@ class Screen:
         return None, denied
 
     @staticmethod
-    def _spans(words: list[str], patterns: Iterable[tuple[tuple[frozenset[str], ...], tuple[bool, ...]]]
+    def _spans(words: list[str], index: Mapping[str, list[tuple[tuple[frozenset[str], ...], tuple[bool, ...]]]]
                ) -> list[list[int]]:
-        """Where each pattern's words are, but for its [kept] ones."""
+        """Where each pattern (indexed by its first words) is found, but for its [kept] words."""
         out = []
-        for slots, kept in patterns:
-            for i, word in enumerate(words):
-                if word in slots[0]:
-                    at = _find(words, slots, i, gap=0)
-                    if at is not None:
-                        out.append([k for k, keep in zip(at, kept, strict=True) if not keep])
+        for i, word in enumerate(words):
+            for slots, kept in index.get(word, ()):
+                at = _find(words, slots, i, gap=0)
+                if at is not None:
+                    out.append([k for k, keep in zip(at, kept, strict=True) if not keep])
         return out
 
     def _negated(self, words: list[str], keys: list[str], at: list[int]) -> bool:
