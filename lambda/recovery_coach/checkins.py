@@ -44,7 +44,9 @@ _NUM = r"(\d{1,2}|zero|one|two|three|four|five|six|seven|eight|nine|ten)"
 # someone else's ("her pain is an eight").
 _NOT_A_COUNT = r"\b(?!\s+(?:days?|weeks?|months?|years?|hours?|minutes?|times?|pills?|tablets?|degrees?|am|pm|oclock|of))"
 # How a score may be put first: "I'd say a six", "probably a four", "about a five", "maybe a six".
-_HEDGE = r"(?:(?:(?:id|i\s+would|ill|i\s+will)\s+(?:say|put\s+it\s+at|call\s+it)|probably|maybe|about|around|roughly|say)\s+)*"
+# A carrier may have taken the "I" ("I would say …" reaches a symptom's slot as "would say …").
+_HEDGE = (r"(?:(?:(?:(?:i\s+)?(?:would|will)|id|ill)\s+(?:say|put\s+it\s+at|call\s+it)"
+          r"|probably|maybe|about|around|roughly|say)\s+)*")
 _SCORE_SAID = (
     r"(?:(?:^|\bmy\s+|\bthe\s+)(?:pain|score|pain\s+level|pain\s+score)s?|\bit|\bits|\bthats|\bim)"
     r"(?:\s+(?:is|s|was|at|about|around|like|a|an|maybe|probably|honestly))*\s+" + _NUM + _NOT_A_COUNT

@@ -17,6 +17,7 @@ from recovery_coach.checkins import score_in
     ("i'd say a seven and my wound is weeping", 7),  # hedged, first in the words
     ("probably a four, and the cut is hot", 4),
     ("about a five today but my foot is numb", 5),
+    ("would say a seven and the wound is weeping", 7),  # "I would say …" once a carrier took the "I"
 ])
 def test_a_score_said_in_a_sentence(said: str, score: int) -> None:
     assert score_in(said) == score
