@@ -143,7 +143,8 @@ class Screen:
         self.clause_breaks = frozenset(predicate.get("clause_breaks") or ())
         self.adverbs = frozenset(predicate.get("adverbs") or ())  # "has completely cleared up"
         self.over = self.resolved | frozenset(predicate.get("resolved") or ())  # "has dried up": over only as a predicate
-        self.objects_after = frozenset(predicate.get("objects_after") or ())  # "the shivers I had the first night"
+        # After these a subject word starts no new clause: "in my feet", "the shivers I had the first night".
+        self.no_new_subject_after = self.prepositions | frozenset(predicate.get("objects_after") or ())
         clause = data.get("resolving_clause") or {}
         self.clause_opens = frozenset(clause.get("opens") or ())
         self.clause_subjects = frozenset(clause.get("subjects") or ())
@@ -253,7 +254,7 @@ class Screen:
             # A new subject starts a new clause; "in my feet" does not, nor "the tingling I had", nor the
             # object of a verb ("the shivers I had the first night").
             if word in self.clause_starts and word != "i" and (
-                    k == 0 or rest[k - 1] not in self.prepositions | self.objects_after):
+                    k == 0 or rest[k - 1] not in self.no_new_subject_after):
                 return False
             if word in self.over and not self._asks(rest[:k]):
                 v = k - 1  # the verb: right before it, or before up to two adverbs ("has completely gone")
