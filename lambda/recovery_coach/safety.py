@@ -163,14 +163,12 @@ class Screen:
         exact = {name: frozenset(words) for name, words in (data.get("words") or {}).items()}
         # Exact words, not stems: "be discharged" is not "discharge". A word in [brackets] must be there
         # but stays for the phrases: "nothing coming out of the [WOUND]" leaves "the wound is red" heard.
-        self.not_symptoms = tuple(
-            (tuple(_slot(w.strip("[]"), exact, f"not_symptoms: {t!r}", exact=True) for w in t.split()),
-             tuple(w.startswith("[") for w in t.split()))
-            for t in data.get("not_symptoms") or ())
+        # Indexed by first word, as the phrases are: one lookup per word said.
         self._not_index: dict[str, list[tuple[tuple[frozenset[str], ...], tuple[bool, ...]]]] = {}
-        for pattern in self.not_symptoms:  # by first word, as the phrases are: one lookup per word said
-            for first in pattern[0][0]:
-                self._not_index.setdefault(first, []).append(pattern)
+        for t in data.get("not_symptoms") or ():
+            slots = tuple(_slot(w.strip("[]"), exact, f"not_symptoms: {t!r}", exact=True) for w in t.split())
+            for first in slots[0]:
+                self._not_index.setdefault(first, []).append((slots, tuple(w.startswith("[") for w in t.split())))
         self._index: dict[str, list[_Phrase]] = {}
         for p in phrases:
             for first in p.slots[0]:

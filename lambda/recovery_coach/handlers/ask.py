@@ -36,7 +36,7 @@ class UrgentHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         t = Turn.of(handler_input)
         crisis = t.t("safety.crisis") if t.red_flag == CRISIS else None
-        reply = t.reply(crisis, t.t("symptom.flagged"), saved_with_urgent(t), end=True)
+        reply = t.reply(crisis, t.t("symptom.flagged"), also_saved(t), end=True)
         # The caregivers' alert is queued once this answer is out (skill.run_later), in at most
         # alerts.QUEUE_SECONDS; where alerts are off the sign is only kept for their next launch.
         # The day is the session's zone's, else the clinic's: never a Settings API call on this path.
@@ -49,7 +49,7 @@ def said_words(t: Turn) -> str:
     return " ".join(v for v in (t.slot("symptom"), t.slot("question")) if v and v != "?")
 
 
-def saved_with_urgent(t: Turn) -> str | None:
+def also_saved(t: Turn) -> str | None:
     """The score said with a red flag (or with what the screen can't place), saved for today: one
     sentence that says so, one that says it couldn't be, or nothing (no score said, or the store can't
     tell whether it kept it)."""
@@ -103,7 +103,7 @@ class ReportSymptomHandler(AbstractRequestHandler):
             return check_in(t, score)
         if t.calm:
             return t.reply(t.t("symptom.noted"), ask=t.t("ask.next"))
-        return t.reply(t.t("symptom.careful"), saved_with_urgent(t), ask=t.t("ask.next"))
+        return t.reply(t.t("symptom.careful"), also_saved(t), ask=t.t("ask.next"))
 
 
 def tell_more(t: Turn) -> Response:
